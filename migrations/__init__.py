@@ -1,0 +1,1 @@
+"""The one Alembic chain; runs on PostgreSQL and (in batch mode) on SQLite."""

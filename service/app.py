@@ -1,0 +1,61 @@
+"""``create_app(settings)``: the Litestar application, assembled in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from service.db.engine import Database
+from service.health import healthz, readyz
+from service.http.dependencies import provide_db_session
+from service.http.problems import EXCEPTION_HANDLERS
+from service.http.request_id import request_id_middleware
+from service.identity.controllers import AuthController, MeController
+from service.ledger.controllers import LedgerController
+from service.services import start_services, stop_services
+from service.settings import Settings
+
+VERSION = "0.1.0"
+MAX_BODY_BYTES = 1024 * 1024
+
+ROUTES = [healthz, readyz, AuthController, MeController, LedgerController]
+
+
+def create_app(
+    settings: Settings, *, database: Database | None = None, periodic: bool | None = None
+) -> Litestar:
+    """The app for ``settings``. ``database`` overrides the one the settings name (tests bind a
+    transaction); ``periodic`` runs the periodic jobs in-process (default: in the embedded mode)."""
+    run_periodic = settings.embedded if periodic is None else periodic
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.services = await start_services(settings, database, periodic=run_periodic)
+        try:
+            yield
+        finally:
+            await stop_services(app.state.services)
+
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[lifespan],
+        dependencies={"db_session": Provide(provide_db_session)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
+        request_max_body_size=MAX_BODY_BYTES,
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="Tanbi (碳币) API",
+            version=VERSION,
+            description="Carbon-inclusive points: verified low-carbon actions credited as carbon coins.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

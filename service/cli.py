@@ -1,0 +1,123 @@
+"""``tanbi``: the operator's command line (serve, worker, migrate, ledger verify)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+
+import click
+
+from service.settings import Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@click.group()
+def main() -> None:
+    """Tanbi (碳币): carbon-inclusive points service."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--demo", is_flag=True, help="Seed demo data (once; later starts keep it).")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Migrate the database to head, then serve the API."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url)
+    if demo:
+        summary = asyncio.run(_seed_demo(settings))
+        click.echo(
+            f"demo: {summary.residents} residents; sign in: POST /v1/auth/dev, e.g. phone {summary.phones[0]}"
+        )
+    base = f"http://{host}:{port}"
+    mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (PostgreSQL)"
+    click.echo(f"Tanbi on {mode}: database {_redact(settings.resolved_database_url)}")
+    click.echo(f"  API docs      {base}/schema/swagger")
+    click.echo(f"  OpenAPI JSON  {base}/schema/openapi.json")
+    click.echo(f"  Health        {base}/healthz   Ready: {base}/readyz")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _seed_demo(settings: Settings):  # type: ignore[no-untyped-def]
+    from service.demo import seed_demo
+    from service.services import start_services, stop_services
+
+    services = await start_services(settings, periodic=False)
+    try:
+        return await seed_demo(settings, services.database, services.queue)
+    finally:
+        await stop_services(services)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Run queued jobs, then exit (no cron).")
+def worker(burst: bool) -> None:
+    """Run the arq worker: queued jobs plus the periodic ones (hold timeouts, expiry). Needs Redis."""
+    from arq.worker import Worker
+
+    from service.jobs.worker import worker_settings
+
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.UsageError("the worker needs TANBI_REDIS_URL; without it `tanbi serve` runs jobs itself")
+    Worker(**worker_settings(settings), burst=burst).run()
+
+
+@main.command()
+@click.option("--revision", default="head", show_default=True, help="Upgrade to this revision.")
+@click.option("--downgrade", "down_to", default=None, help="Downgrade to this revision instead (e.g. base).")
+def migrate(revision: str, down_to: str | None) -> None:
+    """Bring the database schema to a revision (default: the newest)."""
+    from service.db.migrate import downgrade, upgrade
+
+    url = _settings().resolved_database_url
+    if down_to is not None:
+        downgrade(url, down_to)
+        click.echo(f"database downgraded to {down_to}")
+    else:
+        upgrade(url, revision)
+        click.echo(f"database at {revision}")
+
+
+@main.group()
+def ledger() -> None:
+    """Ledger operations."""
+
+
+@ledger.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def ledger_verify(as_json: bool) -> None:
+    """Check every ledger invariant; exit 1 on any mismatch."""
+    report = asyncio.run(_verify(_settings()))
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.as_text())
+    sys.exit(0 if report.ok else 1)
+
+
+async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+    from service.db.engine import Database
+    from service.ledger.verify import verify_ledger
+
+    database = Database.from_url(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            return await verify_ledger(session)
+    finally:
+        await database.dispose()
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

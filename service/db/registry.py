@@ -1,0 +1,14 @@
+"""The complete metadata: every domain's models imported in one place (for Alembic and for tests)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from service.db.base import Base
+
+
+def metadata() -> sa.MetaData:
+    from service.identity import models as identity_models  # noqa: F401
+    from service.ledger import models as ledger_models  # noqa: F401
+
+    return Base.metadata

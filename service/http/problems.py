@@ -1,0 +1,112 @@
+"""The one error mapper: every error leaves as problem+json ``{"type","title","status","code","detail"}``.
+
+Domain errors keep their code; Litestar's own errors (validation, routing, size limits) get stable codes;
+anything else is a 500 ``internal``, logged with the request id, its details never sent to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+
+from service.errors import DomainError
+
+log = logging.getLogger("tanbi.http")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://tanbi.example/problems/"
+
+# Stable codes for errors Litestar raises itself.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": TYPE_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **(extra or {}),
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    return problem(exc.status, exc.code, exc.detail, title=exc.title, extra=exc.extra)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if isinstance(exc.__cause__, SerializationException):
+        return problem(400, "malformed_json", f"the request body is not valid JSON: {exc.detail}")
+    if isinstance(exc, ValidationException):
+        return _validation_error(exc)
+    status = exc.status_code
+    if status >= 500:
+        return internal_error(request, exc)
+    return problem(status, HTTP_CODES.get(status, "http_error"), str(exc.detail), headers=exc.headers)
+
+
+def _validation_error(exc: ValidationException) -> Response[dict[str, Any]]:
+    detail = str(exc.detail)
+    errors = _clean_errors(exc.extra)
+    return problem(
+        422, "validation_error", _summary(errors) or detail, title="Invalid request", extra={"errors": errors}
+    )
+
+
+def _clean_errors(extra: Any) -> list[dict[str, Any]]:
+    if not isinstance(extra, list):
+        return []
+    cleaned = []
+    for item in extra:
+        if isinstance(item, dict):
+            cleaned.append({k: item[k] for k in ("key", "message", "source") if k in item})
+    return cleaned
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{e.get('key') or 'body'}: {e.get('message')}" for e in errors[:5])
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    request_id = request.scope.get("tanbi_request_id", "-")
+    log.error("unhandled error, request id %s", request_id, exc_info=exc)
+    return problem(
+        500,
+        "internal",
+        f"an internal error occurred; quote request id {request_id} when reporting it",
+        extra={"request_id": request_id},
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "MediaType", "problem"]

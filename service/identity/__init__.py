@@ -1,0 +1,1 @@
+"""Who is calling: residents, roles, access and refresh tokens, and the guards that enforce roles."""

@@ -1,0 +1,76 @@
+"""HTTP routes of identity: dev sign-in, refresh, logout, and the caller's own profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import NotFound
+from service.identity.guards import provide_principal, requires
+from service.identity.principal import Principal, Role
+from service.identity.schemas import DevLogin, MeOut, RefreshRequest, TokenPairOut
+from service.identity.service import IdentityService, RefreshTokenReused, TokenPair
+
+
+async def provide_identity(request: Request, db_session: AsyncSession) -> IdentityService:  # type: ignore[type-arg]
+    services = request.app.state.services
+    return IdentityService(db_session, services.tokens, services.hash_key)
+
+
+def _pair(pair: TokenPair) -> TokenPairOut:
+    return TokenPairOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+class AuthController(Controller):
+    path = "/v1/auth"
+    tags = ["auth"]
+    dependencies = {"identity": Provide(provide_identity)}
+
+    @post(
+        "/dev",
+        operation_id="auth_dev_login",
+        status_code=200,
+        summary="Sign in by phone (dev identity provider)",
+    )
+    async def dev_login(
+        self,
+        request: Request,
+        identity: IdentityService,
+        data: Annotated[DevLogin, Body()],  # type: ignore[type-arg]
+    ) -> TokenPairOut:
+        if not request.app.state.services.settings.dev_login_enabled:
+            raise NotFound("the dev identity provider is not enabled", code="not_found")
+        _, pair = await identity.dev_login(data.phone)
+        return _pair(pair)
+
+    @post("/refresh", operation_id="auth_refresh", status_code=200, summary="Rotate a refresh token")
+    async def refresh(
+        self, identity: IdentityService, db_session: AsyncSession, data: Annotated[RefreshRequest, Body()]
+    ) -> TokenPairOut:
+        try:
+            return _pair(await identity.refresh(data.refresh_token))
+        except RefreshTokenReused:
+            await db_session.commit()  # keep the family's revocation although the request fails
+            raise
+
+    @post("/logout", operation_id="auth_logout", status_code=204, summary="Revoke a refresh token's family")
+    async def logout(self, identity: IdentityService, data: Annotated[RefreshRequest, Body()]) -> None:
+        await identity.logout(data.refresh_token)
+
+
+class MeController(Controller):
+    path = "/v1/me"
+    tags = ["resident"]
+    guards = requires(Role.RESIDENT)
+    dependencies = {"identity": Provide(provide_identity), "principal": Provide(provide_principal)}
+
+    @get("", operation_id="me_get", summary="The signed-in resident")
+    async def me(self, identity: IdentityService, principal: Principal) -> MeOut:
+        resident = await identity.resident(principal.resident_id)
+        return MeOut(id=resident.id, display_name=resident.display_name, created_at=resident.created_at)

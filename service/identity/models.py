@@ -1,0 +1,36 @@
+"""Residents and refresh tokens. Phone numbers are kept only as keyed hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, BigIntPK, utcnow
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    # HMAC-SHA256 of the normalised phone number under the settings' hash key (hex).
+    phone_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RefreshToken(Base):
+    """One opaque refresh token, stored as its SHA-256. Rotation chains tokens into a family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    family: Mapped[str] = mapped_column(sa.String(32), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

@@ -1,0 +1,60 @@
+"""Identity SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.sql import insert_ignoring_conflict
+from service.identity.models import RefreshToken, Resident
+
+
+class IdentityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def resident(self, resident_id: int) -> Resident | None:
+        return await self.session.get(Resident, resident_id)
+
+    async def resident_by_phone_hash(self, phone_hash: str) -> Resident | None:
+        return await self.session.scalar(sa.select(Resident).where(Resident.phone_hash == phone_hash))
+
+    async def ensure_resident_by_phone_hash(self, phone_hash: str, now: dt.datetime) -> Resident:
+        """The resident with this phone hash, created if new (safe when two sign-ins race)."""
+        stmt = insert_ignoring_conflict(self.session, Resident.__table__, ["phone_hash"]).values(
+            phone_hash=phone_hash, created_at=now
+        )
+        await self.session.execute(stmt)
+        resident = await self.resident_by_phone_hash(phone_hash)
+        assert resident is not None
+        return resident
+
+    async def add_refresh_token(self, token: RefreshToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def refresh_token(self, token_hash: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            sa.select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        )
+
+    async def spend_refresh_token(self, token_id: int, now: dt.datetime) -> bool:
+        """Mark the token used, once: False when a racing request spent it first."""
+        stmt = (
+            sa.update(RefreshToken)
+            .where(
+                RefreshToken.id == token_id, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None)
+            )
+            .values(used_at=now)
+            .returning(RefreshToken.id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def revoke_family(self, family: str, now: dt.datetime) -> None:
+        await self.session.execute(
+            sa.update(RefreshToken)
+            .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

@@ -1,0 +1,34 @@
+"""Request and response bodies of the identity routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DevLogin(StrictBody):
+    phone: str = Field(min_length=6, max_length=24, examples=["13800138000"])
+
+
+class RefreshRequest(StrictBody):
+    refresh_token: str = Field(min_length=8, max_length=128)
+
+
+class TokenPairOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int = Field(description="seconds until the access token expires")
+
+
+class MeOut(BaseModel):
+    id: int
+    role: Literal["resident"] = "resident"
+    display_name: str | None
+    created_at: dt.datetime

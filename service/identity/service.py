@@ -1,0 +1,107 @@
+"""Sign-in and token rotation. Raises domain errors; knows nothing of HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.base import utcnow
+from service.errors import Invalid, NotFound, Unauthorized
+from service.identity.models import RefreshToken, Resident
+from service.identity.principal import Principal, Role
+from service.identity.repository import IdentityRepository
+from service.identity.tokens import TokenService, hash_token, new_refresh_token
+
+PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def normalise_phone(phone: str) -> str:
+    cleaned = re.sub(r"[\s\-()]", "", phone)
+    if not PHONE.match(cleaned):
+        raise Invalid("phone must be 6 to 15 digits, optionally starting with +", code="invalid_phone")
+    return cleaned.removeprefix("+86") if cleaned.startswith("+86") else cleaned
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 hex: equal inputs match, but the table alone cannot be reversed by enumeration."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+class RefreshTokenReused(Unauthorized):
+    """A spent refresh token came back: its family is revoked, and that revocation must be committed."""
+
+    default_code = "refresh_token_reused"
+
+
+class IdentityService:
+    def __init__(self, session: AsyncSession, tokens: TokenService, hash_key: bytes) -> None:
+        self.repo = IdentityRepository(session)
+        self.tokens = tokens
+        self.hash_key = hash_key
+
+    async def dev_login(self, phone: str) -> tuple[Resident, TokenPair]:
+        """Sign a resident in by phone alone (dev identity provider), creating them on first use."""
+        now = utcnow()
+        resident = await self.repo.ensure_resident_by_phone_hash(
+            keyed_hash(self.hash_key, normalise_phone(phone)), now
+        )
+        pair = await self.issue(Principal(str(resident.id), Role.RESIDENT), now)
+        return resident, pair
+
+    async def issue(self, principal: Principal, now: dt.datetime, family: str | None = None) -> TokenPair:
+        refresh = new_refresh_token()
+        await self.repo.add_refresh_token(
+            RefreshToken(
+                token_hash=hash_token(refresh),
+                family=family or uuid.uuid4().hex,
+                subject=principal.subject,
+                role=str(principal.role),
+                issued_at=now,
+                expires_at=now + dt.timedelta(seconds=self.tokens.settings.refresh_ttl_seconds),
+            )
+        )
+        return TokenPair(
+            access_token=self.tokens.issue_access(principal, now),
+            refresh_token=refresh,
+            expires_in=self.tokens.settings.access_ttl_seconds,
+        )
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate: the old token is spent, a new one of the same family is issued.
+
+        Presenting a spent token means it was copied: the whole family is revoked and the caller must
+        sign in again. The caller must commit even when this raises, so the revocation sticks.
+        """
+        now = utcnow()
+        stored = await self.repo.refresh_token(hash_token(refresh_token))
+        if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+            raise Unauthorized("the refresh token is not valid", code="invalid_refresh_token")
+        if stored.used_at is not None or not await self.repo.spend_refresh_token(stored.id, now):
+            await self.repo.revoke_family(stored.family, now)
+            raise RefreshTokenReused("the refresh token was already used; sign in again")
+        principal = Principal(stored.subject, Role(stored.role))
+        return await self.issue(principal, now, family=stored.family)
+
+    async def logout(self, refresh_token: str) -> None:
+        stored = await self.repo.refresh_token(hash_token(refresh_token))
+        if stored is not None:
+            await self.repo.revoke_family(stored.family, utcnow())
+
+    async def resident(self, resident_id: int) -> Resident:
+        resident = await self.repo.resident(resident_id)
+        if resident is None:
+            raise NotFound("resident not found", code="resident_not_found")
+        return resident

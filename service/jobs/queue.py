@@ -1,0 +1,107 @@
+"""Queues behind ``enqueue``: arq on Redis in production, an in-process runner in the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.engine import Database
+from service.jobs.context import JobContext
+
+log = logging.getLogger("tanbi.jobs")
+
+DEFERRED = "tanbi_deferred_jobs"
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+class JobQueue(Protocol):
+    async def enqueue(self, name: str, **kwargs: Any) -> bool:
+        """Queue job ``name``; False if it could not be queued (the caller's sweeper will retry)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def defer(session: AsyncSession, name: str, **kwargs: Any) -> None:
+    """Queue job ``name`` once ``session``'s transaction commits (never if it rolls back)."""
+    session.info.setdefault(DEFERRED, []).append((name, kwargs))
+
+
+async def dispatch(session: AsyncSession, queue: JobQueue) -> None:
+    """Enqueue what the committed transaction deferred."""
+    for name, kwargs in session.info.pop(DEFERRED, []):
+        await queue.enqueue(name, **kwargs)
+
+
+@asynccontextmanager
+async def unit_of_work(database: Database, queue: JobQueue) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, then enqueue its deferred jobs; roll back on error."""
+    async with database.sessions() as session:
+        async with session.begin():
+            yield session
+        await dispatch(session, queue)
+
+
+class ArqQueue:
+    def __init__(self, pool: Any, queue_name: str) -> None:
+        self.pool = pool
+        self.queue_name = queue_name
+
+    async def enqueue(self, name: str, **kwargs: Any) -> bool:
+        try:
+            await self.pool.enqueue_job(name, _queue_name=self.queue_name, **kwargs)
+        except (OSError, ConnectionError, TimeoutError) as exc:
+            log.warning("could not enqueue %s: %s", name, exc)
+            return False
+        except Exception as exc:  # redis-py raises its own ConnectionError tree
+            if type(exc).__module__.startswith("redis"):
+                log.warning("could not enqueue %s: %s", name, exc)
+                return False
+            raise
+        return True
+
+    async def close(self) -> None:
+        await self.pool.aclose()
+
+
+class InProcessQueue:
+    """Runs jobs as tasks of this process, retrying failures with backoff, like arq would."""
+
+    def __init__(self, jobs: dict[str, JobFunction], context: JobContext, max_tries: int = 5) -> None:
+        self.jobs = jobs
+        self.context = context
+        self.max_tries = max_tries
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def enqueue(self, name: str, **kwargs: Any) -> bool:
+        if name not in self.jobs:
+            raise KeyError(f"unknown job {name!r}")
+        task = asyncio.create_task(self._run(name, kwargs), name=f"job:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _run(self, name: str, kwargs: dict[str, Any]) -> Any:
+        for attempt in range(1, self.max_tries + 1):
+            try:
+                return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
+            except Exception:
+                log.exception("job %s failed (try %d of %d)", name, attempt, self.max_tries)
+                if attempt < self.max_tries:
+                    await asyncio.sleep(min(0.1 * 2**attempt, 5))
+        return None
+
+    async def drain(self) -> None:
+        """Wait until every queued job (and any job those enqueue) has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

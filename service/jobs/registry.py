@@ -1,0 +1,30 @@
+"""Every job and periodic job, listed in one place (nothing registers itself on import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.jobs.queue import JobFunction
+from service.ledger import jobs as ledger_jobs
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    # arq cron fields (None: every value) for the worker; seconds between runs for the embedded runner.
+    minute: set[int] | None
+    hour: set[int] | None
+    setting: str  # JobSettings attribute holding the embedded interval
+
+
+JOBS: dict[str, JobFunction] = {
+    "void_expired_holds": ledger_jobs.void_expired_holds,
+    "expire_lots": ledger_jobs.expire_lots,
+}
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("void_expired_holds", minute=None, hour=None, setting="hold_sweep_seconds"),
+    # 00:05 city time is 16:05 UTC; arq's cron runs in UTC by default, so run hourly at :05 and let the
+    # job's own "expired by now" query decide: lots expire at local midnight.
+    Periodic("expire_lots", minute={5}, hour=None, setting="expiry_sweep_seconds"),
+)

@@ -1,0 +1,406 @@
+"""Ledger operations: transfer, issue, hold -> post | void, reverse, and the expiry and hold-timeout sweeps.
+
+Rules every operation keeps:
+- each runs in its own SAVEPOINT, so a refused operation leaves the caller's transaction as it was;
+- an idempotency key is claimed first; the same key with the same request returns the first result and
+  moves nothing, the same key with a different request raises ``IdempotencyConflict``;
+- account rows are updated in ascending id order (one lock order for every writer: no deadlocks), and a
+  guarded account's debit is a conditional UPDATE, backed by the table's CHECK constraint;
+- wallet credits open an expiry lot; wallet debits take from the earliest-expiring unexpired lots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.base import utcnow
+from service.errors import Conflict, IdempotencyConflict, InsufficientFunds, Invalid, NotFound
+from service.ledger.models import Account, AccountKind, Hold, HoldStatus, Lot, LotAllocation, Transfer
+from service.ledger.repository import LedgerRepository
+from service.settings import LedgerSettings
+
+MAX_AMOUNT = 10**12  # far above any real movement; keeps sums far from 64-bit overflow
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    debit_account_id: int
+    credit_account_id: int
+    amount: int
+    kind: str
+    idempotency_key: str
+    reference: str | None = None
+
+    def fingerprint(self, operation: str, **extra: object) -> str:
+        body = {"operation": operation, **asdict(self), **extra}
+        body.pop("idempotency_key")
+        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Ledger:
+    """The only code that moves coins. Works inside the caller's session; flushes, never commits."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        settings: LedgerSettings,
+        zone: ZoneInfo,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.session = session
+        self.repo = LedgerRepository(session)
+        self.settings = settings
+        self.zone = zone
+        self.clock = clock
+
+    # accounts ---------------------------------------------------------------------------------------
+    async def wallet(self, resident_id: int) -> Account:
+        return await self.repo.ensure_account(AccountKind.WALLET, f"wallet:{resident_id}", resident_id)
+
+    async def merchant_account(self, merchant_id: int) -> Account:
+        return await self.repo.ensure_account(AccountKind.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+
+    async def issuance_account(self, shard: int) -> Account:
+        return await self.repo.ensure_account(AccountKind.ISSUANCE, f"issuance:{shard}", None)
+
+    async def expiry_account(self) -> Account:
+        return await self.repo.ensure_account(AccountKind.EXPIRY, "expiry", None)
+
+    async def adjustment_account(self) -> Account:
+        return await self.repo.ensure_account(AccountKind.ADJUSTMENT, "adjustment", None)
+
+    async def account(self, account_id: int) -> Account:
+        account = await self.repo.account(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id} does not exist", code="account_not_found")
+        return account
+
+    def lot_expiry(self, earned_at: dt.datetime) -> dt.datetime:
+        """The end of 31 December, ``expiry_years_after`` years after the local year of earning."""
+        year = earned_at.astimezone(self.zone).year + self.settings.expiry_years_after
+        return dt.datetime(year + 1, 1, 1, tzinfo=self.zone).astimezone(dt.UTC)
+
+    # posted transfers -------------------------------------------------------------------------------
+    async def transfer(self, request: TransferRequest) -> Transfer:
+        """Move coins at once. Raises InsufficientFunds, NotFound, Invalid or IdempotencyConflict."""
+        _validate(request)
+        async with self.session.begin_nested():
+            record = await self._claim(request.idempotency_key, request.fingerprint("transfer"), "transfer")
+            if record is not None:
+                return await self._replayed_transfer(record.transfer_id)
+            return await self._execute(request)
+
+    async def issue(
+        self, resident_id: int, amount: int, *, kind: str, idempotency_key: str, reference: str | None = None
+    ) -> Transfer:
+        """Credit new coins to a resident's wallet from the city's issuance (spread over shard accounts)."""
+        wallet = await self.wallet(resident_id)
+        source = await self.issuance_account(wallet.id % self.settings.issuance_shards)
+        return await self.transfer(
+            TransferRequest(source.id, wallet.id, amount, kind, idempotency_key, reference)
+        )
+
+    async def reverse(self, transfer_id: int, *, reference: str | None = None) -> Transfer:
+        """Undo a posted transfer with its mirror image, once. Reversals themselves are not reversible."""
+        original = await self.repo.transfer(transfer_id)
+        if original is None:
+            raise NotFound(f"transfer {transfer_id} does not exist", code="transfer_not_found")
+        if original.reverses_id is not None:
+            raise Invalid(
+                "a reversal cannot be reversed; post a new transfer", code="cannot_reverse_reversal"
+            )
+        request = TransferRequest(
+            original.credit_account_id,
+            original.debit_account_id,
+            original.amount,
+            "reversal",
+            f"reverse:{original.id}",
+            reference,
+        )
+        async with self.session.begin_nested():
+            record = await self._claim(request.idempotency_key, request.fingerprint("reverse"), "reverse")
+            if record is not None:
+                return await self._replayed_transfer(record.transfer_id)
+            return await self._execute(request, reverses=original)
+
+    async def _execute(self, request: TransferRequest, *, reverses: Transfer | None = None) -> Transfer:
+        debit = await self.account(request.debit_account_id)
+        credit = await self.account(request.credit_account_id)
+        await self._move(debit, credit, request.amount)
+        transfer = await self._record(request, reverses_id=reverses.id if reverses else None)
+        now = self.clock()
+        if debit.kind == AccountKind.WALLET:
+            prefer = await self.repo.lot_for_transfer(reverses.id) if reverses else None
+            await self._take_lots(debit.id, request.amount, now, transfer_id=transfer.id, prefer=prefer)
+        if credit.kind == AccountKind.WALLET:
+            if reverses is not None and await self._restore_lots(reverses.id):
+                return transfer
+            await self._open_lot(credit.id, transfer, now)
+        return transfer
+
+    async def _move(self, debit: Account, credit: Account, amount: int) -> None:
+        for account in sorted((debit, credit), key=lambda a: a.id):
+            if account is credit:
+                await self.repo.credit(credit.id, amount)
+            elif not await self.repo.debit(debit.id, amount):
+                raise _insufficient(debit, amount)
+
+    async def _record(
+        self, request: TransferRequest, *, reverses_id: int | None = None, hold_id: int | None = None
+    ) -> Transfer:
+        transfer = Transfer(
+            debit_account_id=request.debit_account_id,
+            credit_account_id=request.credit_account_id,
+            amount=request.amount,
+            kind=request.kind,
+            reference=request.reference,
+            idempotency_key=request.idempotency_key,
+            reverses_id=reverses_id,
+            hold_id=hold_id,
+            created_at=self.clock(),
+        )
+        await self.repo.add(transfer)
+        await self.repo.link_key(request.idempotency_key, transfer_id=transfer.id)
+        return transfer
+
+    # two-phase --------------------------------------------------------------------------------------
+    async def hold(self, request: TransferRequest, *, expires_at: dt.datetime) -> Hold:
+        """Reserve coins on the debit account until ``expires_at``; post or void it later."""
+        _validate(request)
+        if expires_at <= self.clock():
+            raise Invalid("a hold must expire in the future", code="hold_expiry_in_past")
+        fingerprint = request.fingerprint("hold", expires_at=expires_at.astimezone(dt.UTC).isoformat())
+        async with self.session.begin_nested():
+            record = await self._claim(request.idempotency_key, fingerprint, "hold")
+            if record is not None:
+                hold = await self.repo.hold(record.hold_id)  # type: ignore[arg-type]
+                assert hold is not None
+                return hold
+            debit = await self.account(request.debit_account_id)
+            await self.account(request.credit_account_id)
+            if not await self.repo.reserve(debit.id, request.amount):
+                raise _insufficient(debit, request.amount)
+            hold = Hold(
+                debit_account_id=debit.id,
+                credit_account_id=request.credit_account_id,
+                amount=request.amount,
+                kind=request.kind,
+                reference=request.reference,
+                idempotency_key=request.idempotency_key,
+                status=HoldStatus.PENDING,
+                expires_at=expires_at,
+                created_at=self.clock(),
+            )
+            await self.repo.add(hold)
+            await self.repo.link_key(request.idempotency_key, hold_id=hold.id)
+            if debit.kind == AccountKind.WALLET:
+                await self._take_lots(debit.id, request.amount, self.clock(), hold_id=hold.id)
+            return hold
+
+    async def post(self, hold_id: int) -> Transfer:
+        """Complete a pending hold. Posting twice returns the same transfer; a voided hold is a Conflict."""
+        async with self.session.begin_nested():
+            hold = await self._hold(hold_id)
+            if hold.status == HoldStatus.PENDING and self.clock() >= hold.expires_at:
+                raise Conflict(f"hold {hold_id} has expired", code="hold_expired")
+            if hold.status == HoldStatus.PENDING and await self.repo.resolve_hold(
+                hold_id, HoldStatus.POSTED, self.clock()
+            ):
+                return await self._post_resolved(hold)
+            hold = await self._hold(hold_id)
+            if hold.status == HoldStatus.VOIDED:
+                raise Conflict(f"hold {hold_id} was voided", code="hold_voided")
+            transfer = await self.repo.transfer_for_hold(hold_id)
+            assert transfer is not None
+            return transfer
+
+    async def _post_resolved(self, hold: Hold) -> Transfer:
+        for account_id in sorted((hold.debit_account_id, hold.credit_account_id)):
+            if account_id == hold.debit_account_id:
+                await self.repo.release(account_id, hold.amount, spent=True)
+            else:
+                await self.repo.credit(account_id, hold.amount)
+        request = TransferRequest(
+            hold.debit_account_id,
+            hold.credit_account_id,
+            hold.amount,
+            hold.kind,
+            f"post:{hold.id}",
+            hold.reference,
+        )
+        await self.repo.claim_key(request.idempotency_key, request.fingerprint("post"), "post")
+        transfer = await self._record(request, hold_id=hold.id)
+        for allocation in await self.repo.allocations(hold_id=hold.id):
+            await self.repo.change_lot(
+                allocation.lot_id, remaining=-allocation.amount, held=-allocation.amount
+            )
+            allocation.transfer_id = transfer.id
+        credit = await self.account(hold.credit_account_id)
+        if credit.kind == AccountKind.WALLET:
+            await self._open_lot(credit.id, transfer, self.clock())
+        await self.session.flush()
+        return transfer
+
+    async def void(self, hold_id: int) -> Hold:
+        """Release a pending hold. Voiding twice is a no-op; a posted hold is a Conflict."""
+        async with self.session.begin_nested():
+            hold = await self._hold(hold_id)
+            if hold.status == HoldStatus.PENDING and await self.repo.resolve_hold(
+                hold_id, HoldStatus.VOIDED, self.clock()
+            ):
+                await self.repo.release(hold.debit_account_id, hold.amount, spent=False)
+                for allocation in await self.repo.allocations(hold_id=hold.id):
+                    await self.repo.change_lot(allocation.lot_id, held=-allocation.amount)
+                return await self._hold(hold_id)
+            hold = await self._hold(hold_id)
+            if hold.status == HoldStatus.POSTED:
+                raise Conflict(f"hold {hold_id} was already posted", code="hold_posted")
+            return hold
+
+    async def _hold(self, hold_id: int) -> Hold:
+        hold = await self.repo.hold(hold_id)
+        if hold is None:
+            raise NotFound(f"hold {hold_id} does not exist", code="hold_not_found")
+        return hold
+
+    # sweeps (run by jobs; each is safe to run again or concurrently) --------------------------------
+    async def void_expired_holds(self, *, limit: int = 500) -> int:
+        """Void pending holds past their expiry; returns how many this call voided."""
+        voided = 0
+        for hold_id in await self.repo.expired_hold_ids(self.clock(), limit):
+            hold = await self.void(hold_id)
+            voided += hold.status == HoldStatus.VOIDED
+        return voided
+
+    async def expire_lots(self, *, limit: int = 1000) -> int:
+        """Move each expired lot's unreserved remainder to the expiry sink; returns coins expired."""
+        sink = await self.expiry_account()
+        expired = 0
+        for candidate in await self.repo.expired_lots(self.clock(), limit):
+            async with self.session.begin_nested():
+                expired += await self._expire_lot(candidate.account_id, candidate.id, sink)
+        return expired
+
+    async def _expire_lot(self, account_id: int, lot_id: int, sink: Account) -> int:
+        await self.repo.credit(account_id, 0)  # row lock on the wallet: nobody else touches its lots now
+        lot = await self.repo.lot(lot_id)
+        assert lot is not None
+        amount = lot.remaining - lot.held
+        if amount <= 0:
+            return 0
+        request = TransferRequest(account_id, sink.id, amount, "expiry", f"expire:{lot.id}:{lot.remaining}")
+        record = await self._claim(request.idempotency_key, request.fingerprint("transfer"), "transfer")
+        if record is not None:
+            return 0
+        await self._move(await self.account(account_id), sink, amount)
+        transfer = await self._record(request)
+        await self.repo.change_lot(lot.id, remaining=-amount)
+        await self.repo.add(LotAllocation(lot_id=lot.id, amount=amount, transfer_id=transfer.id))
+        return amount
+
+    # lots -------------------------------------------------------------------------------------------
+    async def _open_lot(self, account_id: int, transfer: Transfer, now: dt.datetime) -> None:
+        await self.repo.add(
+            Lot(
+                account_id=account_id,
+                transfer_id=transfer.id,
+                amount=transfer.amount,
+                remaining=transfer.amount,
+                held=0,
+                expires_at=self.lot_expiry(now),
+                created_at=now,
+            )
+        )
+
+    async def _take_lots(
+        self,
+        account_id: int,
+        amount: int,
+        now: dt.datetime,
+        *,
+        transfer_id: int | None = None,
+        hold_id: int | None = None,
+        prefer: Lot | None = None,
+    ) -> None:
+        """Take ``amount`` from the wallet's lots, earliest expiry first (``prefer`` before all)."""
+        lots: Sequence[Lot] = await self.repo.spendable_lots(account_id, now)
+        if prefer is not None:
+            prefer = await self.repo.lot(prefer.id)
+            lots = [prefer, *(lot for lot in lots if lot.id != prefer.id)] if prefer else lots
+        left = amount
+        for lot in lots:
+            take = min(left, lot.remaining - lot.held)
+            if take <= 0:
+                continue
+            if hold_id is None:
+                await self.repo.change_lot(lot.id, remaining=-take)
+            else:
+                await self.repo.change_lot(lot.id, held=take)
+            self.session.add(
+                LotAllocation(lot_id=lot.id, amount=take, transfer_id=transfer_id, hold_id=hold_id)
+            )
+            left -= take
+            if left == 0:
+                break
+        if left:
+            raise InsufficientFunds(
+                f"{left} of the {amount} coins are in expired lots and can no longer be spent",
+                extra={"account_id": account_id},
+            )
+        await self.session.flush()
+
+    async def _restore_lots(self, transfer_id: int) -> bool:
+        """Give a reversed debit's coins back to the lots they came from; False if it took from none."""
+        allocations = await self.repo.allocations(transfer_id=transfer_id)
+        for allocation in allocations:
+            await self.repo.change_lot(allocation.lot_id, remaining=allocation.amount)
+        return bool(allocations)
+
+    # idempotency ------------------------------------------------------------------------------------
+    async def _claim(self, key: str, fingerprint: str, operation: str):  # type: ignore[no-untyped-def]
+        """None when the key is new (and now ours); the earlier record when it was used before."""
+        record = await self.repo.idempotency_record(key)
+        if record is None:
+            if await self.repo.claim_key(key, fingerprint, operation):
+                return None
+            record = await self.repo.idempotency_record(key)
+            assert record is not None
+        if record.fingerprint != fingerprint or record.operation != operation:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different request",
+                extra={"idempotency_key": key},
+            )
+        return record
+
+    async def _replayed_transfer(self, transfer_id: int | None) -> Transfer:
+        transfer = await self.repo.transfer(transfer_id) if transfer_id is not None else None
+        if transfer is None:
+            raise Conflict("the original request with this key is still in progress", code="in_progress")
+        return transfer
+
+
+def _validate(request: TransferRequest) -> None:
+    if isinstance(request.amount, bool) or not isinstance(request.amount, int):
+        raise Invalid("amount must be an integer number of coins", code="invalid_amount")
+    if not 0 < request.amount <= MAX_AMOUNT:
+        raise Invalid(f"amount must be between 1 and {MAX_AMOUNT} coins", code="invalid_amount")
+    if request.debit_account_id == request.credit_account_id:
+        raise Invalid("debit and credit accounts must differ", code="same_account")
+    if not request.idempotency_key or len(request.idempotency_key) > MAX_KEY_LENGTH:
+        raise Invalid(
+            f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_idempotency_key"
+        )
+
+
+def _insufficient(account: Account, amount: int) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"account {account.id} cannot afford {amount} coins", extra={"account_id": account.id}
+    )

@@ -1,0 +1,181 @@
+"""``tanbi ledger verify``: recompute the books from the transfers and compare with what is stored.
+
+Every check is one aggregate query, so it reads each table once whatever the size of the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.ledger.models import Account, AccountKind, Hold, HoldStatus, IdempotencyRecord, Lot, Transfer
+
+MAX_LISTED = 20  # mismatches listed per check; the count is always exact
+
+
+@dataclass
+class Check:
+    name: str
+    description: str
+    mismatches: list[str] = field(default_factory=list)
+    count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.count == 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "ok": self.ok,
+            "mismatch_count": self.count,
+            "mismatches": self.mismatches,
+        }
+
+
+@dataclass
+class Report:
+    checks: list[Check]
+    accounts: int
+    transfers: int
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "accounts": self.accounts,
+            "transfers": self.transfers,
+            "checks": [check.as_dict() for check in self.checks],
+        }
+
+    def as_text(self) -> str:
+        lines = [f"ledger: {self.accounts} accounts, {self.transfers} transfers"]
+        for check in self.checks:
+            lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.description}")
+            lines.extend(f"    {m}" for m in check.mismatches)
+            if check.count > len(check.mismatches):
+                lines.append(f"    ... and {check.count - len(check.mismatches)} more")
+        lines.append("ledger verify: " + ("OK" if self.ok else "MISMATCH"))
+        return "\n".join(lines)
+
+
+async def verify_ledger(session: AsyncSession) -> Report:
+    checks = [
+        await _balances_sum_to_zero(session),
+        await _balances_match_transfers(session),
+        await _held_matches_pending_holds(session),
+        await _lots_match_wallets(session),
+        await _transfers_have_idempotency_records(session),
+    ]
+    accounts = await session.scalar(sa.select(sa.func.count()).select_from(Account)) or 0
+    transfers = await session.scalar(sa.select(sa.func.count()).select_from(Transfer)) or 0
+    return Report(checks=checks, accounts=accounts, transfers=transfers)
+
+
+def _record(check: Check, message: str) -> None:
+    check.count += 1
+    if len(check.mismatches) < MAX_LISTED:
+        check.mismatches.append(message)
+
+
+async def _balances_sum_to_zero(session: AsyncSession) -> Check:
+    check = Check("balances_sum_to_zero", "all account balances sum to zero")
+    total = await session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Account.balance), 0)))
+    if total:
+        _record(check, f"balances sum to {total}, not 0")
+    return check
+
+
+async def _balances_match_transfers(session: AsyncSession) -> Check:
+    check = Check("balances_match_transfers", "every stored balance equals the sum of its transfers")
+    credits = (
+        sa.select(Transfer.credit_account_id.label("account_id"), Transfer.amount.label("amount"))
+    ).union_all(sa.select(Transfer.debit_account_id, -Transfer.amount))
+    flows = credits.subquery()
+    computed = (
+        sa.select(flows.c.account_id, sa.func.sum(flows.c.amount).label("total"))
+        .group_by(flows.c.account_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(Account.id, Account.code, Account.balance, sa.func.coalesce(computed.c.total, 0))
+        .outerjoin(computed, computed.c.account_id == Account.id)
+        .where(Account.balance != sa.func.coalesce(computed.c.total, 0))
+        .order_by(Account.id)
+    )
+    for account_id, code, stored, total in await session.execute(stmt):
+        _record(check, f"account {account_id} ({code}): stored balance {stored}, transfers sum to {total}")
+    return check
+
+
+async def _held_matches_pending_holds(session: AsyncSession) -> Check:
+    check = Check("held_matches_holds", "every held amount equals the sum of its pending holds")
+    pending = (
+        sa.select(Hold.debit_account_id.label("account_id"), sa.func.sum(Hold.amount).label("total"))
+        .where(Hold.status == HoldStatus.PENDING)
+        .group_by(Hold.debit_account_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(Account.id, Account.code, Account.held, sa.func.coalesce(pending.c.total, 0))
+        .outerjoin(pending, pending.c.account_id == Account.id)
+        .where(Account.held != sa.func.coalesce(pending.c.total, 0))
+        .order_by(Account.id)
+    )
+    for account_id, code, stored, total in await session.execute(stmt):
+        _record(check, f"account {account_id} ({code}): held {stored}, pending holds sum to {total}")
+    return check
+
+
+async def _lots_match_wallets(session: AsyncSession) -> Check:
+    check = Check("lots_match_wallets", "every wallet's open lots sum to its available + held balance")
+    lots = (
+        sa.select(
+            Lot.account_id,
+            sa.func.sum(Lot.remaining).label("remaining"),
+            sa.func.sum(Lot.held).label("held"),
+        )
+        .group_by(Lot.account_id)
+        .subquery()
+    )
+    remaining = sa.func.coalesce(lots.c.remaining, 0)
+    held = sa.func.coalesce(lots.c.held, 0)
+    stmt = (
+        sa.select(Account.id, Account.code, Account.balance, Account.held, remaining, held)
+        .outerjoin(lots, lots.c.account_id == Account.id)
+        .where(Account.kind == AccountKind.WALLET)
+        .where(sa.or_(Account.balance != remaining, Account.held != held))
+        .order_by(Account.id)
+    )
+    for account_id, code, balance, account_held, lot_remaining, lot_held in await session.execute(stmt):
+        _record(
+            check,
+            f"wallet {account_id} ({code}): available+held {balance} (held {account_held}), "
+            f"lots hold {lot_remaining} (reserved {lot_held})",
+        )
+    return check
+
+
+async def _transfers_have_idempotency_records(session: AsyncSession) -> Check:
+    check = Check("transfers_have_idempotency_records", "no posted transfer without its idempotency record")
+    stmt = (
+        sa.select(Transfer.id, Transfer.idempotency_key)
+        .outerjoin(
+            IdempotencyRecord,
+            sa.and_(
+                IdempotencyRecord.key == Transfer.idempotency_key,
+                IdempotencyRecord.transfer_id == Transfer.id,
+            ),
+        )
+        .where(IdempotencyRecord.key.is_(None))
+        .order_by(Transfer.id)
+    )
+    for transfer_id, key in await session.execute(stmt):
+        _record(check, f"transfer {transfer_id}: no idempotency record for key {key!r}")
+    return check

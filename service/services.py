@@ -1,0 +1,75 @@
+"""The long-lived objects one process shares: settings, database, queue, Redis, token service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.db.engine import Database
+from service.identity.tokens import TokenService
+from service.jobs.context import JobContext
+from service.jobs.periodic import PeriodicRunner
+from service.jobs.queue import ArqQueue, InProcessQueue, JobQueue
+from service.jobs.registry import JOBS
+from service.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    tokens: TokenService
+    queue: JobQueue
+    redis: Any = None  # redis.asyncio.Redis when configured
+    periodic: PeriodicRunner | None = None
+    owns_database: bool = True
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hash_key(self) -> bytes:
+        key = self.settings.auth.hash_key
+        assert key is not None, "load_settings() fills the hash key"
+        return key.get_secret_value().encode()
+
+    @property
+    def job_context(self) -> JobContext:
+        return {"settings": self.settings, "database": self.database, "queue": self.queue}
+
+
+async def start_services(settings: Settings, database: Database | None = None, *, periodic: bool) -> Services:
+    """Connect what ``settings`` names. ``periodic`` runs the periodic jobs in-process (embedded mode)."""
+    owns = database is None
+    database = database or Database.from_url(
+        settings.resolved_database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+    )
+    services = Services(
+        settings=settings,
+        database=database,
+        tokens=TokenService(settings.auth),
+        queue=None,  # type: ignore[arg-type]  # set just below: the queue needs the context
+        owns_database=owns,
+    )
+    if settings.redis_url:
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        pool = await create_pool(
+            RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.jobs.queue_name
+        )
+        services.redis = pool
+        services.queue = ArqQueue(pool, settings.jobs.queue_name)
+    else:
+        services.queue = InProcessQueue(JOBS, services.job_context, settings.jobs.max_tries)
+        services.queue.context["queue"] = services.queue
+    if periodic and not settings.redis_url:
+        services.periodic = PeriodicRunner(services.job_context)
+        services.periodic.start()
+    return services
+
+
+async def stop_services(services: Services) -> None:
+    if services.periodic is not None:
+        await services.periodic.stop()
+    await services.queue.close()
+    if services.owns_database:
+        await services.database.dispose()

@@ -1,0 +1,134 @@
+"""Settings, grouped by concern, read from the environment (prefix ``TANBI_``, nested with ``__``).
+
+Nothing is read at import time: call :func:`load_settings` (the CLI does, once) and pass the result down.
+With nothing set, Tanbi runs on the embedded default: a SQLite file and generated keys in ``./data``,
+jobs in-process. ``TANBI_DATABASE_URL=postgresql+asyncpg://...`` and ``TANBI_REDIS_URL=redis://...``
+switch to PostgreSQL and arq workers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthSettings(BaseModel):
+    """Access tokens are HS256 JWTs signed with ``jwt_keys[active_kid]``; older kids stay valid for verify."""
+
+    jwt_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    active_kid: str | None = None
+    issuer: str = "tanbi"
+    access_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    # None means: on in the embedded default, off in production.
+    dev_login: bool | None = None
+    # Key of the HMAC that hashes phone numbers and partner subjects (never stored in clear).
+    hash_key: SecretStr | None = None
+
+
+class LedgerSettings(BaseModel):
+    # Credits expire on 31 December of the year `expiry_years_after` years after earning (0: same year).
+    expiry_years_after: int = Field(default=1, ge=0, le=10)
+    # Issuance is spread over this many accounts so no single row serialises every credit.
+    issuance_shards: int = Field(default=8, ge=1, le=1024)
+    hold_default_seconds: int = Field(default=15 * 60, ge=1)
+
+
+class JobSettings(BaseModel):
+    queue_name: str = "tanbi:jobs"
+    max_tries: int = Field(default=5, ge=1, le=50)
+    # How often the embedded runner sweeps expired holds and expired lots.
+    hold_sweep_seconds: int = Field(default=60, ge=1)
+    expiry_sweep_seconds: int = Field(default=3600, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TANBI_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    database_echo: bool = False
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    timezone: str = "Asia/Shanghai"
+    public_url: str = "http://127.0.0.1:8000"
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def embedded(self) -> bool:
+        """True when running on the embedded default (no database URL given)."""
+        return self.database_url is None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tanbi.db').resolve()}"
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        return self.embedded if self.auth.dev_login is None else self.auth.dev_login
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+KEYS_FILE = "keys.json"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, then fill missing keys: generated once and kept in ``data_dir``.
+
+    In production set ``TANBI_AUTH__JWT_KEYS`` and ``TANBI_AUTH__HASH_KEY``; the file is the embedded
+    default's way to survive restarts without configuration.
+    """
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if settings.auth.jwt_keys and settings.auth.hash_key:
+        return _with_active_kid(settings)
+    stored = _load_or_create_keys(settings.data_dir / KEYS_FILE)
+    auth = settings.auth.model_copy(
+        update={
+            "jwt_keys": settings.auth.jwt_keys or {stored["kid"]: SecretStr(stored["jwt_secret"])},
+            "hash_key": settings.auth.hash_key or SecretStr(stored["hash_key"]),
+        }
+    )
+    return _with_active_kid(settings.model_copy(update={"auth": auth}))
+
+
+def _with_active_kid(settings: Settings) -> Settings:
+    auth = settings.auth
+    if auth.active_kid is None:
+        auth = auth.model_copy(update={"active_kid": sorted(auth.jwt_keys)[-1]})
+    elif auth.active_kid not in auth.jwt_keys:
+        raise ValueError(f"TANBI_AUTH__ACTIVE_KID={auth.active_kid!r} names no key in TANBI_AUTH__JWT_KEYS")
+    return settings.model_copy(update={"auth": auth})
+
+
+def _load_or_create_keys(path: Path) -> dict[str, str]:
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "kid": "k1",
+        "jwt_secret": secrets.token_urlsafe(48),
+        "hash_key": secrets.token_urlsafe(48),
+    }
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
