@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from service.identity.schemas import DevLogin, MeOut, RefreshRequest, TokenPairO
 from service.identity.service import IdentityService, RefreshTokenReused, TokenPair
 
 
-async def provide_identity(request: Request, db_session: AsyncSession) -> IdentityService:  # type: ignore[type-arg]
+async def provide_identity(request: Request, db_session: NamedDependency[AsyncSession]) -> IdentityService:  # type: ignore[type-arg]
     services = request.app.state.services
     return IdentityService(db_session, services.tokens, services.hash_key)
 
@@ -41,7 +41,7 @@ class AuthController(Controller):
     async def dev_login(
         self,
         request: Request,
-        identity: IdentityService,
+        identity: NamedDependency[IdentityService],
         data: Annotated[DevLogin, Body()],  # type: ignore[type-arg]
     ) -> TokenPairOut:
         if not request.app.state.services.settings.dev_login_enabled:
@@ -51,7 +51,10 @@ class AuthController(Controller):
 
     @post("/refresh", operation_id="auth_refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh(
-        self, identity: IdentityService, db_session: AsyncSession, data: Annotated[RefreshRequest, Body()]
+        self,
+        identity: NamedDependency[IdentityService],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[RefreshRequest, Body()],
     ) -> TokenPairOut:
         try:
             return _pair(await identity.refresh(data.refresh_token))
@@ -60,7 +63,9 @@ class AuthController(Controller):
             raise
 
     @post("/logout", operation_id="auth_logout", status_code=204, summary="Revoke a refresh token's family")
-    async def logout(self, identity: IdentityService, data: Annotated[RefreshRequest, Body()]) -> None:
+    async def logout(
+        self, identity: NamedDependency[IdentityService], data: Annotated[RefreshRequest, Body()]
+    ) -> None:
         await identity.logout(data.refresh_token)
 
 
@@ -71,6 +76,8 @@ class MeController(Controller):
     dependencies = {"identity": Provide(provide_identity), "principal": Provide(provide_principal)}
 
     @get("", operation_id="me_get", summary="The signed-in resident")
-    async def me(self, identity: IdentityService, principal: Principal) -> MeOut:
+    async def me(
+        self, identity: NamedDependency[IdentityService], principal: NamedDependency[Principal]
+    ) -> MeOut:
         resident = await identity.resident(principal.resident_id)
         return MeOut(id=resident.id, display_name=resident.display_name, created_at=resident.created_at)

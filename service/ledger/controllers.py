@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +25,14 @@ class LedgerController(Controller):
     guards = requires(Role.AUDITOR, Role.CITY)
 
     @get("/verify", operation_id="ledger_verify", summary="Check every ledger invariant now")
-    async def verify(self, db_session: AsyncSession) -> VerifyReportOut:
+    async def verify(self, db_session: NamedDependency[AsyncSession]) -> VerifyReportOut:
         report = await verify_ledger(db_session)
         return VerifyReportOut.model_validate(report.as_dict())
 
     @get("/accounts/{account_id:int}", operation_id="ledger_account_get", summary="One account's balances")
-    async def account(self, db_session: AsyncSession, account_id: Annotated[int, DB_ID]) -> AccountOut:
+    async def account(
+        self, db_session: NamedDependency[AsyncSession], account_id: Annotated[int, DB_ID]
+    ) -> AccountOut:
         account = await LedgerRepository(db_session).account(account_id)
         if account is None:
             raise NotFound(f"account {account_id} does not exist", code="account_not_found")
