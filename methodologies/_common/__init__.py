@@ -1,0 +1,1 @@
+"""Pieces the built-in methodologies share (checks on time windows and trips, derived car factors)."""

@@ -1,0 +1,5 @@
+"""``bus_trip`` (公交出行): a bus ride, credited at a published net reduction factor per passenger-km."""
+
+from methodologies.bus_trip.v1 import BusTripV1
+
+VERSIONS = (BusTripV1(),)
