@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -10,12 +10,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.types import ControllerRouterHandler
 
 from service.db.engine import Database
 from service.health import healthz, readyz
 from service.http.dependencies import provide_db_session
 from service.http.problems import EXCEPTION_HANDLERS
-from service.http.request_id import request_id_middleware
+from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
 from service.services import start_services, stop_services
@@ -28,10 +29,15 @@ ROUTES = [healthz, readyz, AuthController, MeController, LedgerController]
 
 
 def create_app(
-    settings: Settings, *, database: Database | None = None, periodic: bool | None = None
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    periodic: bool | None = None,
+    extra_routes: Sequence[ControllerRouterHandler] = (),
 ) -> Litestar:
     """The app for ``settings``. ``database`` overrides the one the settings name (tests bind a
-    transaction); ``periodic`` runs the periodic jobs in-process (default: in the embedded mode)."""
+    transaction); ``periodic`` runs the periodic jobs in-process (default: in the embedded mode);
+    ``extra_routes`` are mounted beside the product's routes (tests use it to provoke failures)."""
     run_periodic = settings.embedded if periodic is None else periodic
 
     @asynccontextmanager
@@ -43,11 +49,12 @@ def create_app(
             await stop_services(app.state.services)
 
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *extra_routes],
         lifespan=[lifespan],
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
+        before_send=[add_request_id_header],
         request_max_body_size=MAX_BODY_BYTES,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

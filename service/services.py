@@ -13,6 +13,8 @@ from service.jobs.queue import ArqQueue, InProcessQueue, JobQueue
 from service.jobs.registry import JOBS
 from service.settings import Settings
 
+REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
+
 
 @dataclass
 class Services:
@@ -50,12 +52,7 @@ async def start_services(settings: Settings, database: Database | None = None, *
         owns_database=owns,
     )
     if settings.redis_url:
-        from arq import create_pool
-        from arq.connections import RedisSettings
-
-        pool = await create_pool(
-            RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.jobs.queue_name
-        )
+        pool = redis_pool(settings.redis_url, settings.jobs.queue_name)
         services.redis = pool
         services.queue = ArqQueue(pool, settings.jobs.queue_name)
     else:
@@ -65,6 +62,20 @@ async def start_services(settings: Settings, database: Database | None = None, *
         services.periodic = PeriodicRunner(services.job_context)
         services.periodic.start()
     return services
+
+
+def redis_pool(url: str, queue_name: str) -> Any:
+    """An arq pool that connects on first use, not at start.
+
+    arq's ``create_pool`` pings (with retries) and raises when Redis is down, which would stop the API
+    from starting at all; a lazy pool lets the process start, ``/readyz`` report Redis as failed, and
+    enqueueing recover by itself once Redis is back.
+    """
+    from arq.connections import ArqRedis
+
+    pool = ArqRedis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
+    pool.default_queue_name = queue_name
+    return pool
 
 
 async def stop_services(services: Services) -> None:

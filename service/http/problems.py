@@ -14,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from service.errors import DomainError
+from service.http.request_id import request_id_of
 
 log = logging.getLogger("tanbi.http")
 
@@ -93,7 +94,7 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    request_id = request.scope.get("tanbi_request_id", "-")
+    request_id = request_id_of(request.scope)
     log.error("unhandled error, request id %s", request_id, exc_info=exc)
     return problem(
         500,

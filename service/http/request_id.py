@@ -1,4 +1,9 @@
-"""A request id on every request and response (``x-request-id``), so a 500 can be found in the logs."""
+"""A request id on every request and response (``x-request-id``), so a 500 can be found in the logs.
+
+The middleware gives the id to the request early (handlers and the error mapper log it). Litestar runs
+route middleware only for matched routes, so the header itself is added by an app-wide ``before_send``
+hook: 404s, 405s and errors raised before routing carry an id too.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +14,31 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "x-request-id"
+SCOPE_KEY = "tanbi_request_id"
 ACCEPTED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The request's id: the caller's ``x-request-id`` when well-formed, else a new one; fixed once chosen."""
+    existing = scope.get(SCOPE_KEY)
+    if isinstance(existing, str):
+        return existing
+    incoming = dict(scope.get("headers") or []).get(HEADER.encode(), b"").decode("latin-1")
+    request_id = incoming if ACCEPTED.match(incoming) else uuid.uuid4().hex
+    scope[SCOPE_KEY] = request_id  # type: ignore[literal-required]
+    return request_id
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if ACCEPTED.match(incoming) else uuid.uuid4().hex
-        scope["tanbi_request_id"] = request_id  # type: ignore[typeddict-unknown-key]
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message)[HEADER] = request_id
-            await send(message)
-
-        await app(scope, receive, send_with_id)
+        if scope["type"] == "http":
+            request_id_of(scope)
+        await app(scope, receive, send)
 
     return middleware
+
+
+async def add_request_id_header(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: stamp the id on every HTTP response."""
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)[HEADER] = request_id_of(scope)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,12 @@ from service.identity.service import IdentityService, RefreshTokenReused, TokenP
 async def provide_identity(request: Request, db_session: NamedDependency[AsyncSession]) -> IdentityService:  # type: ignore[type-arg]
     services = request.app.state.services
     return IdentityService(db_session, services.tokens, services.hash_key)
+
+
+def dev_login_enabled(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """Guard: unless enabled, the dev provider does not exist, whatever the body (checked before parsing)."""
+    if not connection.app.state.services.settings.dev_login_enabled:
+        raise NotFound("the dev identity provider is not enabled", code="not_found")
 
 
 def _pair(pair: TokenPair) -> TokenPairOut:
@@ -36,16 +44,12 @@ class AuthController(Controller):
         "/dev",
         operation_id="auth_dev_login",
         status_code=200,
+        guards=[dev_login_enabled],
         summary="Sign in by phone (dev identity provider)",
     )
     async def dev_login(
-        self,
-        request: Request,
-        identity: NamedDependency[IdentityService],
-        data: Annotated[DevLogin, Body()],  # type: ignore[type-arg]
+        self, identity: NamedDependency[IdentityService], data: Annotated[DevLogin, Body()]
     ) -> TokenPairOut:
-        if not request.app.state.services.settings.dev_login_enabled:
-            raise NotFound("the dev identity provider is not enabled", code="not_found")
         _, pair = await identity.dev_login(data.phone)
         return _pair(pair)
 
