@@ -85,8 +85,15 @@ def _clean_errors(extra: Any) -> list[dict[str, Any]]:
     cleaned = []
     for item in extra:
         if isinstance(item, dict):
-            cleaned.append({k: item[k] for k in ("key", "message", "source") if k in item})
+            cleaned.append(_readable({k: item[k] for k in ("key", "message", "source") if k in item}))
     return cleaned
+
+
+def _readable(error: dict[str, Any]) -> dict[str, Any]:
+    # Litestar reports a missing value by the KeyError's text: "'data'" for an absent request body.
+    if error.get("message") == repr(error.get("key")):
+        error["message"] = "a JSON request body is required" if error["key"] == "data" else "required"
+    return error
 
 
 def _summary(errors: list[dict[str, Any]]) -> str:

@@ -164,3 +164,11 @@ async def test_unexpected_error_rolls_back_the_requests_writes(
     assert_problem(response, 500, "internal")
     assert SECRET not in response.text
     assert await row_counts(database) == before
+
+
+async def test_missing_body_says_a_body_is_required(client: httpx.AsyncClient, database: Database) -> None:
+    before = await row_counts(database)
+    problem = assert_problem(await client.post("/v1/auth/dev"), 422, "validation_error")
+    assert problem["errors"][0]["message"] == "a JSON request body is required"
+    assert "required" in problem["detail"]
+    assert await row_counts(database) == before
