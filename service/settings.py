@@ -32,6 +32,8 @@ class AuthSettings(BaseModel):
 
 
 class LedgerSettings(BaseModel):
+    # 1 coin per this many grams CO2e avoided; actions keep the exact grams and the remainder.
+    grams_per_coin: int = Field(default=10, ge=1, le=1_000_000)
     # Credits expire on 31 December of the year `expiry_years_after` years after earning (0: same year).
     expiry_years_after: int = Field(default=1, ge=0, le=10)
     # Issuance is spread over this many accounts so no single row serialises every credit.

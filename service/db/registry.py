@@ -8,7 +8,10 @@ from service.db.base import Base
 
 
 def metadata() -> sa.MetaData:
+    from service.actions import models as action_models  # noqa: F401
+    from service.audit import models as audit_models  # noqa: F401
     from service.identity import models as identity_models  # noqa: F401
     from service.ledger import models as ledger_models  # noqa: F401
+    from service.methodology import models as methodology_models  # noqa: F401
 
     return Base.metadata

@@ -18,3 +18,17 @@ def insert_ignoring_conflict(session: AsyncSession, table: sa.Table, index_eleme
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def lock_keys(session: AsyncSession, keys: list[str]) -> None:
+    """Serialise transactions that touch the same logical keys until this transaction ends.
+
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (so two lockers cannot deadlock).
+    SQLite: nothing to do, every write transaction already holds the database's single write lock.
+    """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        await session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )

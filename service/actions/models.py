@@ -1,0 +1,98 @@
+"""Actions and what keeps them honest: occupancy spans, evidence claims, cap counters, registered assets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, BigIntPK, PortableJSON, utcnow
+
+
+class ActionStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Action(Base):
+    __tablename__ = "actions"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('accepted', 'rejected')", name="status"),
+        sa.CheckConstraint("grams >= 0 AND coins >= 0 AND remainder_grams >= 0", name="amounts_non_negative"),
+        sa.CheckConstraint("remainder_grams < grams_per_coin", name="remainder_below_coin"),
+        sa.Index("ix_actions_resident_id_occurred_at", "resident_id", "occurred_at"),
+        sa.Index("ix_actions_methodology_id_occurred_at", "methodology_id", "occurred_at"),
+        sa.Index("ix_actions_history_key_occurred_at", "history_key", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
+    methodology_id: Mapped[str] = mapped_column(sa.String(64))
+    code_version: Mapped[str] = mapped_column(sa.String(32))
+    params_version: Mapped[int] = mapped_column(sa.Integer)
+    params_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Idempotency of the credit path: one action per source key (e.g. "partner:3:event:abc").
+    source_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    occurred_at: Mapped[dt.datetime]
+    history_key: Mapped[str | None] = mapped_column(sa.String(128))
+    evidence: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    reasons: Mapped[list[str]] = mapped_column(PortableJSON)
+    # Credited grams (after caps), the coins they bought and the grams left under one coin.
+    grams: Mapped[int] = mapped_column(sa.BigInteger)
+    coins: Mapped[int] = mapped_column(sa.BigInteger)
+    remainder_grams: Mapped[int] = mapped_column(sa.BigInteger)
+    grams_per_coin: Mapped[int] = mapped_column(sa.Integer)
+    # The methodology's breakdown plus the caps applied; and the facts the check was made with (replayable).
+    breakdown: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    context: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Occupancy(Base):
+    """The span an accepted action occupies in a scope; the credit path refuses overlaps in one scope."""
+
+    __tablename__ = "action_occupancy"
+    __table_args__ = (sa.Index("ix_action_occupancy_scope_key_starts_at", "scope_key", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    scope_key: Mapped[str] = mapped_column(sa.String(160))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+
+
+class EvidenceClaim(Base):
+    """Physical evidence credited once, ever, whoever reports it (the key is the primary key)."""
+
+    __tablename__ = "evidence_claims"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+
+
+class CapCounter(Base):
+    """How much of a cap is used in one period, in millionths of its unit (exact integer arithmetic)."""
+
+    __tablename__ = "cap_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(240), primary_key=True)
+    used_micro: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Asset(Base):
+    """A resident's registered asset that evidence refers to (e.g. a rooftop PV system)."""
+
+    __tablename__ = "assets"
+    __table_args__ = (sa.UniqueConstraint("kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    ref: Mapped[str] = mapped_column(sa.String(64))
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,254 @@
+"""The credit path: verify, quantify, cap, store and credit one action, in the caller's transaction.
+
+``record_action`` is idempotent on its source key: the same key returns the action stored the first time.
+Everything the decision depended on (parameter version and hash, the registered asset, the previous
+reading, overlaps, cap usage) is stored on the action, so ``replay`` can recompute it exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from methodologies._sdk import Methodology
+from service.actions.decision import Decision, cap_counter_keys, decide
+from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupancy
+from service.actions.repository import ActionRepository
+from service.db.base import utcnow
+from service.db.sql import lock_keys
+from service.errors import Invalid
+from service.ledger.service import Ledger
+from service.methodology.params import ParamService, ResolvedParams
+from service.methodology.registry import Registry
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A decision about one piece of evidence, with what it was decided from (stored or dry run)."""
+
+    methodology: Methodology
+    evidence: Any
+    occurred_at: dt.datetime
+    params: ResolvedParams
+    decision: Decision
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    action: Action
+    created: bool
+
+
+class ActionService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        registry: Registry,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock
+        self.repo = ActionRepository(session)
+        self.params = ParamService(session)
+
+    def parse(self, methodology: Methodology, evidence: Any) -> Any:
+        """The evidence as the methodology's model; Invalid (422 invalid_evidence) with the errors if not."""
+        if isinstance(evidence, methodology.Evidence):
+            return evidence
+        try:
+            return methodology.Evidence.model_validate(evidence)
+        except ValidationError as exc:
+            errors = [{"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+            raise Invalid(
+                f"evidence does not match {methodology.id}'s schema",
+                code="invalid_evidence",
+                extra={"errors": errors},
+            ) from exc
+
+    async def record_action(
+        self,
+        resident_id: int,
+        methodology_id: str,
+        evidence: Any,
+        occurred_at: dt.datetime | None,
+        source: str,
+    ) -> Recorded:
+        """Store the action (accepted or rejected, with reasons) and credit its coins, once per ``source``."""
+        existing = await self.repo.by_source(source)
+        if existing is not None:
+            return Recorded(existing, created=False)
+        methodology = self.registry.current(methodology_id)
+        parsed = self.parse(methodology, evidence)
+        async with self.session.begin_nested():
+            # Everything this action's checks read is locked first, so a racing action waits and then sees it.
+            await lock_keys(
+                self.session, [f"source:{source}", *self._lock_keys(methodology, parsed, resident_id)]
+            )
+            existing = await self.repo.by_source(source)
+            if existing is not None:
+                return Recorded(existing, created=False)
+            assessment = await self.assess(methodology, parsed, resident_id, reported_at=occurred_at)
+            action = await self._store(resident_id, source, assessment)
+        return Recorded(action, created=True)
+
+    async def assess(
+        self,
+        methodology: Methodology,
+        evidence: Any,
+        resident_id: int | None,
+        *,
+        reported_at: dt.datetime | None = None,
+        asset: dict[str, Any] | None = None,
+    ) -> Assessment:
+        """Verify, quantify and cap. With ``resident_id`` None (a dry run) history checks are skipped.
+
+        The caller holds the locks of ``_lock_keys`` when ``resident_id`` is given (``record_action`` does).
+        """
+        occurred = methodology.occurred_at(evidence)
+        resolved = await self.params.effective(methodology, occurred)
+        facts: dict[str, Any] = {
+            "now": self.clock().isoformat(),
+            "reported_at": reported_at.isoformat() if reported_at else None,
+            "asset": asset,
+            "previous": None,
+            "overlapping": [],
+        }
+        if resident_id is not None:
+            facts |= await self._history(methodology, evidence, resident_id, occurred)
+            counters = cap_counter_keys(
+                methodology, evidence, resolved.params, resident_id, self.settings.zone
+            )
+            facts["cap_usage"] = await self.repo.counters(counters)
+        decision = decide(methodology, evidence, resolved.params, facts, self.settings.zone, resident_id or 0)
+        return Assessment(methodology, evidence, occurred, resolved, decision, _jsonable(facts))
+
+    def _lock_keys(self, methodology: Methodology, evidence: Any, resident_id: int) -> list[str]:
+        keys = [f"occupancy:{self._scope_key(o, resident_id)}" for o in methodology.occupancy(evidence)]
+        keys += [f"claim:{c.key}" for c in methodology.claims(evidence)]
+        keys += [f"caps:{methodology.id}:r{resident_id}"]
+        keys += [
+            f"caps:{methodology.id}:{c.scope}"
+            for c in methodology.caps(evidence, methodology.Params())
+            if not c.per_resident
+        ]
+        return keys
+
+    async def _history(
+        self, methodology: Methodology, evidence: Any, resident_id: int, occurred: dt.datetime
+    ) -> dict[str, Any]:
+        """Facts from stored actions: the asset, the previous reading, overlaps and duplicate evidence."""
+        facts: dict[str, Any] = {"service_reasons": []}
+        facts["asset"] = await self._asset(methodology, evidence, resident_id)
+        key = methodology.history_key(evidence)
+        previous = await self.repo.latest_in_history(key, occurred) if key else None
+        facts["previous"] = previous.evidence if previous is not None else None
+        overlapping: list[int] = []
+        for span in methodology.occupancy(evidence):
+            overlapping += await self.repo.overlapping(
+                self._scope_key(span, resident_id), span.start, span.end
+            )
+        facts["overlapping"] = sorted(set(overlapping))
+        if overlapping:
+            facts["service_reasons"].append("overlap")
+        claims = methodology.claims(evidence)
+        taken = await self.repo.claimed([c.key for c in claims])
+        facts["claimed_by"] = taken
+        facts["service_reasons"] += [c.reason for c in claims if c.key in taken]
+        return facts
+
+    async def _asset(
+        self, methodology: Methodology, evidence: Any, resident_id: int
+    ) -> dict[str, Any] | None:
+        kind = getattr(methodology, "asset_kind", None)
+        ref = methodology.asset_ref(evidence)
+        if kind is None or ref is None:
+            return None
+        asset = await self.repo.asset(kind, ref)
+        # An asset counts only for its owner: nobody is credited for someone else's roof.
+        return asset.attributes if asset is not None and asset.resident_id == resident_id else None
+
+    @staticmethod
+    def _scope_key(span: Any, resident_id: int) -> str:
+        return f"r{resident_id}:{span.scope}" if span.per_resident else span.scope
+
+    async def _store(self, resident_id: int, source: str, assessment: Assessment) -> Action:
+        grams_per_coin = self.settings.ledger.grams_per_coin
+        decision = assessment.decision
+        grams = decision.credited_grams
+        coins, remainder = divmod(grams, grams_per_coin)
+        methodology = assessment.methodology
+        action = Action(
+            resident_id=resident_id,
+            methodology_id=methodology.id,
+            code_version=methodology.version,
+            params_version=assessment.params.version,
+            params_hash=assessment.params.params_hash,
+            source_key=source,
+            occurred_at=assessment.occurred_at,
+            history_key=methodology.history_key(assessment.evidence),
+            evidence=assessment.evidence.model_dump(mode="json"),
+            status=ActionStatus.ACCEPTED if decision.accepted else ActionStatus.REJECTED,
+            reasons=list(decision.verdict.reasons),
+            grams=grams,
+            coins=coins,
+            remainder_grams=remainder,
+            grams_per_coin=grams_per_coin,
+            breakdown=decision.breakdown(),
+            context=assessment.facts,
+            created_at=self.clock(),
+        )
+        await self.repo.add(action)
+        if decision.accepted:
+            await self._hold_ground(action, assessment, resident_id)
+        return action
+
+    async def _hold_ground(self, action: Action, assessment: Assessment, resident_id: int) -> None:
+        """Occupy the action's spans, claim its evidence, advance its caps, and credit its coins."""
+        methodology = assessment.methodology
+        for span in methodology.occupancy(assessment.evidence):
+            self.session.add(
+                Occupancy(
+                    action_id=action.id,
+                    scope_key=self._scope_key(span, resident_id),
+                    starts_at=span.start,
+                    ends_at=span.end,
+                )
+            )
+        for claim in methodology.claims(assessment.evidence):
+            self.session.add(EvidenceClaim(key=claim.key, action_id=action.id))
+        await self.session.flush()
+        for key, amount in assessment.decision.caps.increments.items():
+            await self.repo.add_to_counter(key, amount)
+        if action.coins > 0:
+            ledger = Ledger(self.session, self.settings.ledger, self.settings.zone, clock=self.clock)
+            transfer = await ledger.issue(
+                resident_id,
+                action.coins,
+                kind="credit",
+                idempotency_key=f"action:{action.id}",
+                reference=f"action:{action.id}",
+            )
+            action.transfer_id = transfer.id
+            await self.session.flush()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,169 @@
+"""Public methodology documentation, the dry-run quantifier, and the city's parameter publishing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import Body, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from methodologies._sdk import Methodology
+from service.actions.service import ActionService
+from service.db.base import utcnow
+from service.identity.guards import provide_principal, requires
+from service.identity.principal import Principal, Role
+from service.methodology.models import ParamVersion
+from service.methodology.params import ParamService
+from service.methodology.registry import Registry
+from service.methodology.schemas import (
+    MethodologyOut,
+    MethodologySummary,
+    ParameterOut,
+    ParamVersionOut,
+    PublishIn,
+    QuantifyIn,
+    QuantifyOut,
+    VerdictOut,
+)
+
+METHODOLOGY_ID = Parameter(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]+$")
+
+
+def provide_registry(request: Request[Any, Any, Any]) -> Registry:
+    return request.app.state.services.registry
+
+
+class MethodologyController(Controller):
+    path = "/v1/methodologies"
+    tags = ["methodologies"]
+    dependencies = {"registry": Provide(provide_registry, sync_to_thread=False)}
+
+    @get("", operation_id="methodologies_list", summary="Every methodology, its versions and sources")
+    async def list_all(
+        self, registry: NamedDependency[Registry], db_session: NamedDependency[AsyncSession]
+    ) -> list[MethodologySummary]:
+        params = ParamService(db_session)
+        return [await _summary(registry, params, registry.current(mid)) for mid in registry.ids()]
+
+    @get(
+        "/{methodology_id:str}", operation_id="methodologies_get", summary="One methodology, fully documented"
+    )
+    async def get_one(
+        self,
+        registry: NamedDependency[Registry],
+        db_session: NamedDependency[AsyncSession],
+        methodology_id: Annotated[str, METHODOLOGY_ID],
+    ) -> MethodologyOut:
+        methodology = registry.current(methodology_id)
+        params = ParamService(db_session)
+        summary = await _summary(registry, params, methodology)
+        current = (await params.effective(methodology, utcnow())).params
+        asset_model = getattr(methodology, "Asset", None)
+        return MethodologyOut(
+            **summary.model_dump(),
+            readme=methodology.readme,
+            evidence_schema=methodology.Evidence.model_json_schema(),
+            asset_schema=asset_model.model_json_schema() if asset_model else None,
+            parameters=[
+                ParameterOut(value=current.values()[p["name"]], **p) for p in methodology.Params.describe()
+            ],
+            parameter_versions=[_version_out(v) for v in await params.versions(methodology)],
+        )
+
+    @post(
+        "/{methodology_id:str}/quantify",
+        operation_id="methodologies_quantify",
+        status_code=200,
+        summary="Dry run: what this evidence would be credited (nothing is stored)",
+    )
+    async def quantify(
+        self,
+        request: Request[Any, Any, Any],
+        registry: NamedDependency[Registry],
+        db_session: NamedDependency[AsyncSession],
+        methodology_id: Annotated[str, METHODOLOGY_ID],
+        data: Annotated[QuantifyIn, Body()],
+    ) -> QuantifyOut:
+        settings = request.app.state.services.settings
+        methodology = registry.current(methodology_id)
+        actions = ActionService(db_session, settings, registry)
+        evidence = actions.parse(methodology, data.evidence)
+        assessment = await actions.assess(methodology, evidence, None, asset=data.asset)
+        grams = assessment.decision.credited_grams
+        return QuantifyOut(
+            methodology=methodology.id,
+            code_version=methodology.version,
+            params_version=assessment.params.version,
+            params_hash=assessment.params.params_hash,
+            verdict=VerdictOut(
+                accepted=assessment.decision.accepted, reasons=list(assessment.decision.verdict.reasons)
+            ),
+            grams=grams,
+            coins=grams // settings.ledger.grams_per_coin,
+            breakdown=assessment.decision.breakdown(),
+        )
+
+    @get(
+        "/{methodology_id:str}/parameter-versions",
+        operation_id="methodologies_param_versions_list",
+        summary="Every parameter version, with its reason and effective date",
+    )
+    async def versions(
+        self,
+        registry: NamedDependency[Registry],
+        db_session: NamedDependency[AsyncSession],
+        methodology_id: Annotated[str, METHODOLOGY_ID],
+    ) -> list[ParamVersionOut]:
+        methodology = registry.current(methodology_id)
+        return [_version_out(v) for v in await ParamService(db_session).versions(methodology)]
+
+    @post(
+        "/{methodology_id:str}/parameter-versions",
+        operation_id="methodologies_param_versions_publish",
+        guards=requires(Role.CITY),
+        dependencies={"principal": Provide(provide_principal)},
+        summary="Publish a new parameter version (city): overrides, reason, effective date",
+    )
+    async def publish(
+        self,
+        registry: NamedDependency[Registry],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        methodology_id: Annotated[str, METHODOLOGY_ID],
+        data: Annotated[PublishIn, Body()],
+    ) -> ParamVersionOut:
+        methodology = registry.current(methodology_id)
+        row = await ParamService(db_session).publish(
+            methodology,
+            data.overrides,
+            reason=data.reason,
+            effective_from=data.effective_from,
+            actor=f"{principal.role}:{principal.subject}",
+        )
+        return _version_out(row)
+
+
+async def _summary(registry: Registry, params: ParamService, methodology: Methodology) -> MethodologySummary:
+    current = await params.effective(methodology, utcnow())
+    return MethodologySummary(
+        id=methodology.id,
+        title=methodology.title,
+        source=methodology.source,
+        version=methodology.version,
+        versions=registry.known_versions(methodology.id),
+        params_version=current.version,
+    )
+
+
+def _version_out(row: ParamVersion) -> ParamVersionOut:
+    return ParamVersionOut(
+        version=row.version,
+        effective_from=row.effective_from,
+        reason=row.reason,
+        overrides=row.overrides,
+        params_hash=row.params_hash,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
