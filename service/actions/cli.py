@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from service.errors import DomainError
 from service.settings import Settings, load_settings
 
 
@@ -23,7 +24,10 @@ def action_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def explain(action_id: int, as_json: bool) -> None:
     """Print an action's stored breakdown and its recomputation; exit 1 if they differ."""
-    result = asyncio.run(_explain(load_settings(), action_id))
+    try:
+        result = asyncio.run(_explain(load_settings(), action_id))
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
