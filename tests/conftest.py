@@ -95,7 +95,8 @@ async def pg_database(pg_engine) -> AsyncIterator[Database]:  # type: ignore[no-
 
 @pytest.fixture
 async def pg_committed(pg_url: str) -> AsyncIterator[Database]:
-    db = Database.from_url(pg_url, pool_size=60)
+    # 20 + 20 overflow: many racers queue on the pool, well under PostgreSQL's 100 connections.
+    db = Database.from_url(pg_url, pool_size=20)
     try:
         yield db
     finally:

@@ -1,4 +1,4 @@
-"""The one Alembic chain: empty -> head -> empty on both dialects, and the models match the migrated schema."""
+"""One Alembic chain: empty -> head -> empty on both dialects, and the models match the migrated schema."""
 
 from __future__ import annotations
 
