@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
+from service.actions.controllers import ActionAuditController, AssetController
 from service.db.engine import Database
 from service.health import healthz, readyz
 from service.http.dependencies import provide_db_session
@@ -19,13 +20,23 @@ from service.http.problems import EXCEPTION_HANDLERS
 from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
+from service.methodology.controllers import MethodologyController
 from service.services import start_services, stop_services
 from service.settings import Settings
 
 VERSION = "0.1.0"
 MAX_BODY_BYTES = 1024 * 1024
 
-ROUTES = [healthz, readyz, AuthController, MeController, LedgerController]
+ROUTES = [
+    healthz,
+    readyz,
+    AuthController,
+    MeController,
+    LedgerController,
+    MethodologyController,
+    AssetController,
+    ActionAuditController,
+]
 
 
 def create_app(

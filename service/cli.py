@@ -117,6 +117,15 @@ async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
         await database.dispose()
 
 
+def _register_subcommands() -> None:
+    from service.actions.cli import action_group
+
+    main.add_command(action_group)
+
+
+_register_subcommands()
+
+
 def _redact(url: str) -> str:
     from sqlalchemy import make_url
 

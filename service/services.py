@@ -11,6 +11,7 @@ from service.jobs.context import JobContext
 from service.jobs.periodic import PeriodicRunner
 from service.jobs.queue import ArqQueue, InProcessQueue, JobQueue
 from service.jobs.registry import JOBS
+from service.methodology.registry import Registry, load_registry
 from service.settings import Settings
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
@@ -22,6 +23,7 @@ class Services:
     database: Database
     tokens: TokenService
     queue: JobQueue
+    registry: Registry = field(default_factory=Registry)
     redis: Any = None  # redis.asyncio.Redis when configured
     periodic: PeriodicRunner | None = None
     owns_database: bool = True
@@ -35,7 +37,12 @@ class Services:
 
     @property
     def job_context(self) -> JobContext:
-        return {"settings": self.settings, "database": self.database, "queue": self.queue}
+        return {
+            "settings": self.settings,
+            "database": self.database,
+            "queue": self.queue,
+            "registry": self.registry,
+        }
 
 
 async def start_services(settings: Settings, database: Database | None = None, *, periodic: bool) -> Services:
@@ -48,6 +55,8 @@ async def start_services(settings: Settings, database: Database | None = None, *
         settings=settings,
         database=database,
         tokens=TokenService(settings.auth),
+        # A broken built-in methodology stops start-up here, before anything is served.
+        registry=load_registry(),
         queue=None,  # type: ignore[arg-type]  # set just below: the queue needs the context
         owns_database=owns,
     )

@@ -12,4 +12,5 @@ class JobContext(TypedDict, total=False):
     settings: Settings
     database: Database
     queue: Any  # service.jobs.queue.JobQueue; Any because arq's ctx is a plain dict
+    registry: Any  # service.methodology.registry.Registry
     job_try: int

@@ -11,6 +11,7 @@ from arq.worker import Function, func
 from service.db.engine import Database
 from service.jobs.queue import ArqQueue
 from service.jobs.registry import JOBS, PERIODIC
+from service.methodology.registry import load_registry
 from service.settings import Settings
 
 
@@ -25,6 +26,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             settings.resolved_database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
         )
         ctx["queue"] = ArqQueue(ctx["redis"], settings.jobs.queue_name)
+        ctx["registry"] = load_registry()
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         await ctx["database"].dispose()

@@ -1,0 +1,118 @@
+"""Public methodology docs, the dry run (which agrees with what is credited), and parameter publishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from service.actions.models import Action
+from service.actions.service import ActionService
+from service.identity.principal import Role
+from tests.integration.actions.conftest import bus, charging, new_resident
+
+BUILTINS = {"bus_trip", "metro_trip", "bike_share_ride", "ev_charging", "rooftop_solar", "car_free_day"}
+
+
+def recent() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+
+
+async def test_list_documents_all_six_with_sources(client) -> None:  # type: ignore[no-untyped-def]
+    response = await client.get("/v1/methodologies")
+    assert response.status_code == 200
+    listed = {m["id"]: m for m in response.json()}
+    assert set(listed) == BUILTINS
+    for item in listed.values():
+        assert item["source"]
+        assert item["version"] in item["versions"]
+        assert item["params_version"] == 1
+
+
+async def test_one_methodology_has_readme_schema_and_cited_parameters(client) -> None:  # type: ignore[no-untyped-def]
+    body = (await client.get("/v1/methodologies/ev_charging")).json()
+    assert "ev_kwh_per_100km" in body["readme"]
+    assert {"session_id", "energy_kwh", "evse_id"} <= set(body["evidence_schema"]["properties"])
+    parameters = {p["name"]: p for p in body["parameters"]}
+    assert parameters["grid_g_per_kwh"]["value"] == "527.1"
+    assert parameters["grid_g_per_kwh"]["unit"] == "g CO2 / kWh"
+    assert parameters["grid_g_per_kwh"]["year"] == 2023
+    assert all(p["source"] and p["unit"] for p in body["parameters"])
+    assert [v["version"] for v in body["parameter_versions"]] == [1]
+    solar = (await client.get("/v1/methodologies/rooftop_solar")).json()
+    assert "capacity_kwp" in solar["asset_schema"]["properties"]
+
+
+async def test_unknown_methodology_is_404(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/v1/methodologies/walking", "/v1/methodologies/walking/quantify"):
+        response = await (
+            client.get(path) if not path.endswith("quantify") else client.post(path, json={"evidence": {}})
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "unknown_methodology"
+
+
+async def test_dry_run_agrees_with_what_is_credited(client, app, database) -> None:  # type: ignore[no-untyped-def]
+    evidence = bus(recent(), minutes=35, metres=12_400)
+    dry = (await client.post("/v1/methodologies/bus_trip/quantify", json={"evidence": evidence})).json()
+    assert dry["verdict"] == {"accepted": True, "reasons": []}
+    assert (dry["grams"], dry["coins"], dry["params_version"]) == (333, 33, 1)
+    assert dry["breakdown"]["exact_grams"] == "333.56"
+    async with database.session() as session:
+        before = await session.scalar(sa.select(sa.func.count()).select_from(Action))
+    assert before == 0, "a dry run stores nothing"
+    services = app.state.services
+    async with database.session() as session:
+        resident = await new_resident(session)
+        recorded = await ActionService(session, services.settings, services.registry).record_action(
+            resident, "bus_trip", evidence, None, "api:dry-vs-credit"
+        )
+    assert (recorded.action.grams, recorded.action.coins) == (dry["grams"], dry["coins"])
+    assert recorded.action.breakdown["exact_grams"] == dry["breakdown"]["exact_grams"]
+
+
+async def test_dry_run_reports_rejections_and_bad_evidence(client) -> None:  # type: ignore[no-untyped-def]
+    rejected = await client.post(
+        "/v1/methodologies/ev_charging/quantify",
+        json={"evidence": charging(recent(), kwh="30", hours=1) | {"max_power_kw": "7"}},
+    )
+    assert rejected.status_code == 200
+    assert rejected.json()["verdict"] == {"accepted": False, "reasons": ["implausible_energy"]}
+    assert rejected.json()["grams"] == 0
+    invalid = await client.post("/v1/methodologies/bus_trip/quantify", json={"evidence": {"distance_m": -5}})
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "invalid_evidence"
+    assert {e["key"] for e in invalid.json()["errors"]} >= {"distance_m", "boarded_at"}
+    extra = await client.post("/v1/methodologies/bus_trip/quantify", json={"evidence": {}, "surprise": 1})
+    assert extra.status_code == 422
+
+
+async def test_city_publishes_a_parameter_version(client, bearer) -> None:  # type: ignore[no-untyped-def]
+    effective = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    body = {
+        "overrides": {"grid_g_per_kwh": "520.0"},
+        "reason": "2024 regional factor published",
+        "effective_from": effective,
+    }
+    refused = await client.post(
+        "/v1/methodologies/ev_charging/parameter-versions", json=body, headers=bearer(Role.RESIDENT)
+    )
+    assert refused.status_code == 403
+    published = await client.post(
+        "/v1/methodologies/ev_charging/parameter-versions", json=body, headers=bearer(Role.CITY, "5")
+    )
+    assert published.status_code == 201, published.text
+    assert published.json()["version"] == 2
+    assert published.json()["created_by"] == "city:5"
+    listed = (await client.get("/v1/methodologies/ev_charging/parameter-versions")).json()
+    assert [v["version"] for v in listed] == [1, 2]
+    # Not yet in effect: the dry run still uses version 1.
+    dry = await client.post("/v1/methodologies/ev_charging/quantify", json={"evidence": charging(recent())})
+    assert dry.json()["params_version"] == 1
+    bad = await client.post(
+        "/v1/methodologies/ev_charging/parameter-versions",
+        json=body | {"overrides": {"grid_g_per_kwh": "-3x"}},
+        headers=bearer(Role.CITY, "5"),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_parameters"
