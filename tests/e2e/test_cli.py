@@ -113,9 +113,7 @@ async def pg_database_url():  # type: ignore[no-untyped-def]
     await drop_pg_database(url)
 
 
-def test_verify_catches_a_hand_corrupted_balance_on_postgresql(
-    tmp_path: Path, pg_database_url: str
-) -> None:
+def test_verify_catches_a_hand_corrupted_balance_on_postgresql(tmp_path: Path, pg_database_url: str) -> None:
     env = environment(tmp_path, pg_database_url)
     assert run(env, "migrate").returncode == 0
     with serving(env) as (base, _process):
