@@ -63,3 +63,8 @@ class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"
     default_code = "unavailable"
+
+
+def validation_errors(exc: Any) -> list[dict[str, str]]:
+    """A pydantic ValidationError as the ``errors`` list of a 422 problem: ``[{"key", "message"}]``."""
+    return [{"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actions.models import Asset
 from service.actions.repository import ActionRepository
 from service.db.base import utcnow
-from service.errors import Conflict, Invalid
+from service.errors import Conflict, Invalid, validation_errors
 from service.methodology.registry import Registry
 
 
@@ -34,7 +34,7 @@ async def register_asset(
     try:
         checked = asset_model(registry, kind).model_validate(attributes).model_dump(mode="json")
     except ValidationError as exc:
-        errors = [{"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = validation_errors(exc)
         raise Invalid(
             "asset attributes are not valid", code="invalid_asset", extra={"errors": errors}
         ) from exc

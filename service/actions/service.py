@@ -21,7 +21,7 @@ from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupanc
 from service.actions.repository import ActionRepository
 from service.db.base import utcnow
 from service.db.sql import lock_keys
-from service.errors import Invalid
+from service.errors import Invalid, validation_errors
 from service.ledger.service import Ledger
 from service.methodology.params import ParamService, ResolvedParams
 from service.methodology.registry import Registry
@@ -68,7 +68,7 @@ class ActionService:
         try:
             return methodology.Evidence.model_validate(evidence)
         except ValidationError as exc:
-            errors = [{"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+            errors = validation_errors(exc)
             raise Invalid(
                 f"evidence does not match {methodology.id}'s schema",
                 code="invalid_evidence",

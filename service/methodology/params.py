@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from methodologies._sdk import Methodology, Params
 from service.audit.models import record as audit
 from service.db.base import utcnow
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, validation_errors
 from service.methodology.models import ParamVersion
 from service.methodology.repository import ParamRepository
 
@@ -111,7 +111,9 @@ class ParamService:
             params = methodology.Params.model_validate({**base.params, **overrides})
         except ValidationError as exc:
             raise Invalid(
-                "parameter values are not valid", code="invalid_parameters", extra={"errors": _errors(exc)}
+                "parameter values are not valid",
+                code="invalid_parameters",
+                extra={"errors": validation_errors(exc)},
             ) from exc
         if base.effective_from > effective_from:
             raise Conflict(
@@ -145,7 +147,3 @@ class ParamService:
             },
         )
         return row
-
-
-def _errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [{"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
