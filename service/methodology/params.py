@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology, Params
@@ -132,7 +133,14 @@ class ParamService:
             created_by=actor,
             created_at=now,
         )
-        await self.repo.add(row)
+        try:
+            async with self.session.begin_nested():
+                await self.repo.add(row)
+        except IntegrityError as exc:
+            raise Conflict(
+                f"another version {row.version} was published at the same moment; try again",
+                code="concurrent_publish",
+            ) from exc
         await audit(
             self.session,
             actor,
