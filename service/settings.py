@@ -29,6 +29,8 @@ class AuthSettings(BaseModel):
     dev_login: bool | None = None
     # Key of the HMAC that hashes phone numbers and partner subjects (never stored in clear).
     hash_key: SecretStr | None = None
+    # Key (any string; stretched with SHA-256) that encrypts partners' webhook secrets at rest (AES-GCM).
+    secrets_key: SecretStr | None = None
 
 
 class LedgerSettings(BaseModel):
@@ -39,6 +41,18 @@ class LedgerSettings(BaseModel):
     # Issuance is spread over this many accounts so no single row serialises every credit.
     issuance_shards: int = Field(default=8, ge=1, le=1024)
     hold_default_seconds: int = Field(default=15 * 60, ge=1)
+
+
+class PartnerSettings(BaseModel):
+    timestamp_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    # After a rotation the previous secret keeps working this long, so partners rotate without downtime.
+    rotation_grace_hours: int = Field(default=24, ge=0, le=24 * 30)
+    unclaimed_window_days: int = Field(default=30, ge=1, le=365)
+    link_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+    batch_size: int = Field(default=500, ge=1, le=5000)
+    # Events still "received" this long after arrival are re-enqueued by the sweeper.
+    sweep_after_seconds: int = Field(default=30, ge=1)
+    max_attempts: int = Field(default=5, ge=1, le=50)
 
 
 class JobSettings(BaseModel):
@@ -64,6 +78,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    partners: PartnerSettings = Field(default_factory=PartnerSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -100,17 +115,18 @@ KEYS_FILE = "keys.json"
 def load_settings(**overrides: object) -> Settings:
     """Read the environment, then fill missing keys: generated once and kept in ``data_dir``.
 
-    In production set ``TANBI_AUTH__JWT_KEYS`` and ``TANBI_AUTH__HASH_KEY``; the file is the embedded
-    default's way to survive restarts without configuration.
+    In production set ``TANBI_AUTH__JWT_KEYS``, ``TANBI_AUTH__HASH_KEY`` and ``TANBI_AUTH__SECRETS_KEY``;
+    the file is the embedded default's way to survive restarts without configuration.
     """
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if settings.auth.jwt_keys and settings.auth.hash_key:
+    if settings.auth.jwt_keys and settings.auth.hash_key and settings.auth.secrets_key:
         return _with_active_kid(settings)
     stored = _load_or_create_keys(settings.data_dir / KEYS_FILE)
     auth = settings.auth.model_copy(
         update={
             "jwt_keys": settings.auth.jwt_keys or {stored["kid"]: SecretStr(stored["jwt_secret"])},
             "hash_key": settings.auth.hash_key or SecretStr(stored["hash_key"]),
+            "secrets_key": settings.auth.secrets_key or SecretStr(stored["secrets_key"]),
         }
     )
     return _with_active_kid(settings.model_copy(update={"auth": auth}))
@@ -126,14 +142,17 @@ def _with_active_kid(settings: Settings) -> Settings:
 
 
 def _load_or_create_keys(path: Path) -> dict[str, str]:
-    if path.exists():
-        return json.loads(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    keys = {
-        "kid": "k1",
-        "jwt_secret": secrets.token_urlsafe(48),
-        "hash_key": secrets.token_urlsafe(48),
-    }
-    path.write_text(json.dumps(keys))
-    path.chmod(0o600)
+    """The stored keys, adding any this version needs and the file lacks (older data folders)."""
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    wanted = {"kid": lambda: "k1", "jwt_secret": _random, "hash_key": _random, "secrets_key": _random}
+    missing = {name: make() for name, make in wanted.items() if name not in keys}
+    if missing:
+        keys |= missing
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys))
+        path.chmod(0o600)
     return keys
+
+
+def _random() -> str:
+    return secrets.token_urlsafe(48)

@@ -109,7 +109,11 @@ def make_settings(tmp_path: Path, database_url: str | None, **overrides: object)
         data_dir=tmp_path,
         database_url=database_url,
         auth=AuthSettings(
-            jwt_keys=TEST_KEYS, active_kid="t1", hash_key=SecretStr("test-hash-key"), dev_login=True
+            jwt_keys=TEST_KEYS,
+            active_kid="t1",
+            hash_key=SecretStr("test-hash-key"),
+            secrets_key=SecretStr("test-secrets-key"),
+            dev_login=True,
         ),
         **overrides,  # type: ignore[arg-type]
     )

@@ -62,6 +62,7 @@ def test_nested_groups_and_secret_keys_from_the_environment(tmp_path: Path, env:
     env.setenv("TANBI_AUTH__JWT_KEYS", '{"2026a": "old-secret-value", "2026b": "new-secret-value"}')
     env.setenv("TANBI_AUTH__ACTIVE_KID", "2026b")
     env.setenv("TANBI_AUTH__HASH_KEY", "hash-secret-value")
+    env.setenv("TANBI_AUTH__SECRETS_KEY", "secrets-key-value")
     env.setenv("TANBI_LEDGER__EXPIRY_YEARS_AFTER", "2")
     settings = load_settings()
     assert settings.auth.access_ttl_seconds == 600
@@ -69,6 +70,7 @@ def test_nested_groups_and_secret_keys_from_the_environment(tmp_path: Path, env:
     assert settings.ledger.expiry_years_after == 2
     assert isinstance(settings.auth.jwt_keys["2026a"], SecretStr)
     assert "new-secret-value" not in repr(settings)
+    assert "secrets-key-value" not in repr(settings)
     assert "hash-secret-value" not in repr(settings)
     assert not (tmp_path / KEYS_FILE).exists(), "configured keys must not be replaced by generated ones"
 
@@ -122,3 +124,13 @@ async def test_jobs_run_in_process_without_redis_and_on_arq_with_it(
         assert await services.redis.ping()
     finally:
         await stop_services(services)
+
+
+def test_an_older_keys_file_gains_the_missing_keys_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / KEYS_FILE).write_text(json.dumps({"kid": "k1", "jwt_secret": "old-jwt", "hash_key": "old-hash"}))
+    settings = load_settings(data_dir=tmp_path)
+    stored = json.loads((tmp_path / KEYS_FILE).read_text())
+    assert settings.auth.hash_key is not None
+    assert settings.auth.hash_key.get_secret_value() == "old-hash"
+    assert settings.auth.secrets_key is not None
+    assert settings.auth.secrets_key.get_secret_value() == stored["secrets_key"]
