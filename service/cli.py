@@ -119,8 +119,10 @@ async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _register_subcommands() -> None:
     from service.actions.cli import action_group
+    from service.partners.cli import partner_group
 
     main.add_command(action_group)
+    main.add_command(partner_group)
 
 
 _register_subcommands()

@@ -61,6 +61,7 @@ class JobSettings(BaseModel):
     # How often the embedded runner sweeps expired holds and expired lots.
     hold_sweep_seconds: int = Field(default=60, ge=1)
     expiry_sweep_seconds: int = Field(default=3600, ge=1)
+    event_sweep_seconds: int = Field(default=30, ge=1)
 
 
 class Settings(BaseSettings):

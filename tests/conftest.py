@@ -136,6 +136,8 @@ async def app(settings: Settings, database: Database) -> AsyncIterator[Litestar]
     # setup and teardown (they run in different tasks). The services it would start are started directly.
     application = create_app(settings, database=database, periodic=False)
     application.state.services = await start_services(settings, database, periodic=False)
+    # Sessions of one test share a connection: jobs run only when the test drains the queue.
+    application.state.services.queue.run_immediately = False
     try:
         yield application
     finally:

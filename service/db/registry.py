@@ -13,5 +13,6 @@ def metadata() -> sa.MetaData:
     from service.identity import models as identity_models  # noqa: F401
     from service.ledger import models as ledger_models  # noqa: F401
     from service.methodology import models as methodology_models  # noqa: F401
+    from service.partners import models as partner_models  # noqa: F401
 
     return Base.metadata

@@ -70,17 +70,32 @@ class ArqQueue:
 
 
 class InProcessQueue:
-    """Runs jobs as tasks of this process, retrying failures with backoff, like arq would."""
+    """Runs jobs as tasks of this process, retrying failures with backoff, like arq would.
 
-    def __init__(self, jobs: dict[str, JobFunction], context: JobContext, max_tries: int = 5) -> None:
+    With ``run_immediately`` False jobs wait until ``drain()`` runs them one by one: deterministic, for
+    tests whose sessions share one connection and so must not run concurrently.
+    """
+
+    def __init__(
+        self,
+        jobs: dict[str, JobFunction],
+        context: JobContext,
+        max_tries: int = 5,
+        run_immediately: bool = True,
+    ) -> None:
         self.jobs = jobs
         self.context = context
         self.max_tries = max_tries
+        self.run_immediately = run_immediately
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._waiting: list[tuple[str, dict[str, Any]]] = []
 
     async def enqueue(self, name: str, **kwargs: Any) -> bool:
         if name not in self.jobs:
             raise KeyError(f"unknown job {name!r}")
+        if not self.run_immediately:
+            self._waiting.append((name, kwargs))
+            return True
         task = asyncio.create_task(self._run(name, kwargs), name=f"job:{name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -98,8 +113,12 @@ class InProcessQueue:
 
     async def drain(self) -> None:
         """Wait until every queued job (and any job those enqueue) has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._tasks or self._waiting:
+            if self._waiting:
+                name, kwargs = self._waiting.pop(0)
+                await self._run(name, kwargs)
+            else:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
         for task in list(self._tasks):

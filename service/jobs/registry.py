@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from service.jobs.queue import JobFunction
 from service.ledger import jobs as ledger_jobs
+from service.partners import jobs as partner_jobs
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Periodic:
 JOBS: dict[str, JobFunction] = {
     "void_expired_holds": ledger_jobs.void_expired_holds,
     "expire_lots": ledger_jobs.expire_lots,
+    "process_partner_events": partner_jobs.process_partner_events,
+    "sweep_partner_events": partner_jobs.sweep_partner_events,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -27,4 +30,5 @@ PERIODIC: tuple[Periodic, ...] = (
     # 00:05 city time is 16:05 UTC; arq's cron runs in UTC by default, so run hourly at :05 and let the
     # job's own "expired by now" query decide: lots expire at local midnight.
     Periodic("expire_lots", minute={5}, hour=None, setting="expiry_sweep_seconds"),
+    Periodic("sweep_partner_events", minute=None, hour=None, setting="event_sweep_seconds"),
 )

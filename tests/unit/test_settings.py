@@ -127,7 +127,9 @@ async def test_jobs_run_in_process_without_redis_and_on_arq_with_it(
 
 
 def test_an_older_keys_file_gains_the_missing_keys_and_keeps_the_rest(tmp_path: Path) -> None:
-    (tmp_path / KEYS_FILE).write_text(json.dumps({"kid": "k1", "jwt_secret": "old-jwt", "hash_key": "old-hash"}))
+    (tmp_path / KEYS_FILE).write_text(
+        json.dumps({"kid": "k1", "jwt_secret": "old-jwt", "hash_key": "old-hash"})
+    )
     settings = load_settings(data_dir=tmp_path)
     stored = json.loads((tmp_path / KEYS_FILE).read_text())
     assert settings.auth.hash_key is not None

@@ -1,0 +1,246 @@
+"""Partner routes (signed with Standard Webhooks) and the resident's bindings."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import Body, Parameter, QueryParameter
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.base import utcnow
+from service.errors import DomainError, Invalid, NotFound, validation_errors
+from service.identity.guards import provide_principal, requires
+from service.identity.principal import Principal, Role
+from service.partners.auth import authenticate
+from service.partners.bindings import bind, create_link_token, unbind
+from service.partners.crypto import SecretBox
+from service.partners.ingest import Ingest
+from service.partners.models import Binding, Partner, PartnerEvent
+from service.partners.repository import PartnerRepository
+from service.partners.schemas import (
+    BindIn,
+    BindingOut,
+    EventPage,
+    EventStatusOut,
+    LinkTokenIn,
+    LinkTokenOut,
+)
+
+PARTNER_ID = Parameter(ge=1, le=2**63 - 1)
+PAGE_MAX = 500
+
+
+def secret_box(request: Request[Any, Any, Any]) -> SecretBox:
+    key = request.app.state.services.settings.auth.secrets_key
+    return SecretBox(key.get_secret_value())
+
+
+async def signed_partner(
+    request: Request[Any, Any, Any], db_session: AsyncSession, partner_id: int
+) -> tuple[Partner, str]:
+    settings = request.app.state.services.settings
+    return await authenticate(
+        PartnerRepository(db_session),
+        secret_box(request),
+        partner_id,
+        request.headers,
+        await request.body(),
+        utcnow(),
+        settings.partners.timestamp_tolerance_seconds,
+    )
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError("the request body is not valid JSON", code="malformed_json") from exc
+
+
+def _status(event: PartnerEvent) -> EventStatusOut:
+    return EventStatusOut(
+        id=event.event_id,
+        type=event.type,
+        status=event.status,
+        action_id=event.action_id,
+        grams=event.grams,
+        coins=event.coins,
+        reasons=event.reasons,
+        received_at=event.received_at,
+        processed_at=event.processed_at,
+    )
+
+
+class PartnerController(Controller):
+    path = "/v1/partners/{partner_id:int}"
+    tags = ["partners"]
+
+    @post(
+        "/events",
+        operation_id="partner_events_submit",
+        status_code=202,
+        summary="Submit a signed event batch",
+    )
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+    ) -> Response[dict[str, Any]]:
+        partner, webhook_id = await signed_partner(request, db_session, partner_id)
+        repo = PartnerRepository(db_session)
+        replay = await repo.delivery(partner.id, webhook_id)
+        if replay is not None:
+            return Response(replay.response, status_code=replay.status_code)
+        services = request.app.state.services
+        ingest = Ingest(
+            db_session, services.registry, services.hash_key, services.settings.partners.batch_size
+        )
+        body = await ingest.accept(partner, webhook_id, _json(await request.body()), utcnow())
+        return Response(body, status_code=202)
+
+    @get("/events/{event_id:str}", operation_id="partner_events_get", summary="One event's processing status")
+    async def status(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+        event_id: Annotated[str, Parameter(min_length=1, max_length=128)],
+    ) -> EventStatusOut:
+        partner, _ = await signed_partner(request, db_session, partner_id)
+        event = await PartnerRepository(db_session).event(partner.id, event_id)
+        if event is None:
+            raise NotFound(f"no event {event_id!r}", code="event_not_found")
+        return _status(event)
+
+    @get("/events", operation_id="partner_events_list", summary="Events, filtered, cursor-paginated")
+    async def list_events(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+        status: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        type_: Annotated[str | None, QueryParameter(name="type", max_length=64)] = None,
+        since: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        until: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 100,
+    ) -> EventPage:
+        partner, _ = await signed_partner(request, db_session, partner_id)
+        rows = await PartnerRepository(db_session).list_events(
+            partner.id,
+            status=status,
+            type_=type_,
+            since=_when(since, "since"),
+            until=_when(until, "until"),
+            after_id=_cursor(cursor),
+            limit=limit + 1,
+        )
+        items = [_status(e) for e in rows[:limit]]
+        more = len(rows) > limit
+        next_cursor = base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode() if more else None
+        return EventPage(items=items, next_cursor=next_cursor)
+
+    @post(
+        "/link-tokens", operation_id="partner_link_tokens_create", summary="A token the user redeems to bind"
+    )
+    async def link_token(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+    ) -> LinkTokenOut:
+        partner, _ = await signed_partner(request, db_session, partner_id)
+        try:
+            data = LinkTokenIn.model_validate(_json(await request.body()))
+        except ValidationError as exc:
+            raise Invalid(
+                'body must be {"subject": "..."}',
+                code="validation_error",
+                extra={"errors": validation_errors(exc)},
+            ) from exc
+        services = request.app.state.services
+        token, expires = await create_link_token(
+            db_session, partner, data.subject, services.hash_key, services.settings.partners, utcnow()
+        )
+        return LinkTokenOut(token=token, expires_at=expires)
+
+
+def _when(value: str | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"{name} must be an ISO 8601 time with zone", code="invalid_query") from exc
+    if parsed.tzinfo is None:
+        raise Invalid(f"{name} must carry a zone", code="invalid_query")
+    return parsed
+
+
+def _cursor(value: str | None) -> int:
+    if not value:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(value.encode()).decode())
+    except ValueError as exc:
+        raise Invalid("the cursor is not one this API gave out", code="invalid_cursor") from exc
+
+
+def _binding_out(binding: Binding, reprocessed: int | None = None) -> BindingOut:
+    return BindingOut(
+        id=binding.id,
+        partner_id=binding.partner_id,
+        created_at=binding.created_at,
+        unbound_at=binding.unbound_at,
+        reprocessed=reprocessed,
+    )
+
+
+class BindingController(Controller):
+    path = "/v1/me/bindings"
+    tags = ["resident"]
+    guards = requires(Role.RESIDENT)
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post("", operation_id="me_bindings_create", summary="Redeem a partner's link token")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: Annotated[BindIn, Body()],
+    ) -> BindingOut:
+        settings = request.app.state.services.settings
+        binding, reprocessed = await bind(
+            db_session,
+            principal.resident_id,
+            data.token,
+            settings.partners,
+            settings.partners.batch_size,
+            utcnow(),
+        )
+        return _binding_out(binding, reprocessed)
+
+    @get("", operation_id="me_bindings_list", summary="The resident's bindings")
+    async def list_all(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> list[BindingOut]:
+        return [
+            _binding_out(b) for b in await PartnerRepository(db_session).bindings_of(principal.resident_id)
+        ]
+
+    @delete("/{binding_id:int}", operation_id="me_bindings_delete", status_code=200, summary="Unbind")
+    async def remove(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        binding_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
+    ) -> BindingOut:
+        return _binding_out(await unbind(db_session, principal.resident_id, binding_id, utcnow()))

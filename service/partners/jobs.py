@@ -1,0 +1,31 @@
+"""Partner jobs: process a batch of stored events; sweep events left ``received`` back into the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from service.db.base import utcnow
+from service.jobs.context import JobContext
+from service.jobs.queue import defer, unit_of_work
+from service.partners.ingest import PROCESS_JOB
+from service.partners.processing import process_events
+from service.partners.repository import PartnerRepository
+
+
+async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[str, int]:
+    async with unit_of_work(ctx["database"], ctx["queue"]) as session:
+        outcome = await process_events(session, ctx["settings"], ctx["registry"], event_ids)
+    return outcome.counts
+
+
+async def sweep_partner_events(ctx: JobContext) -> int:
+    """Re-enqueue events still ``received`` a while after arrival (the queue lost them, or was down)."""
+    settings = ctx["settings"].partners
+    before = utcnow() - dt.timedelta(seconds=settings.sweep_after_seconds)
+    swept = 0
+    async with unit_of_work(ctx["database"], ctx["queue"]) as session:
+        ids = await PartnerRepository(session).stuck_event_ids(before, limit=50 * settings.batch_size)
+        for start in range(0, len(ids), settings.batch_size):
+            defer(session, PROCESS_JOB, event_ids=ids[start : start + settings.batch_size])
+        swept = len(ids)
+    return swept

@@ -1,0 +1,80 @@
+"""Bodies of the partner routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+MAX_EVENTS = 1000
+
+
+class Batch(BaseModel):
+    """The envelope only; each event is checked on its own so one bad event does not sink the batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=128)
+    type: str = Field(min_length=2, max_length=64)
+    subject: str = Field(min_length=1, max_length=128, description="the partner's reference of its user")
+    occurred_at: AwareDatetime
+    evidence: dict[str, Any]
+
+
+class EventAck(BaseModel):
+    id: str | None
+    status: Literal["accepted", "duplicate", "invalid"]
+    errors: list[dict[str, str]] | None = None
+
+
+class BatchAck(BaseModel):
+    events: list[EventAck]
+
+
+class EventStatusOut(BaseModel):
+    id: str
+    type: str
+    status: str
+    action_id: int | None
+    grams: int | None
+    coins: int | None
+    reasons: list[str]
+    received_at: dt.datetime
+    processed_at: dt.datetime | None
+
+
+class EventPage(BaseModel):
+    items: list[EventStatusOut]
+    next_cursor: str | None
+
+
+class LinkTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=128)
+
+
+class LinkTokenOut(BaseModel):
+    token: str
+    expires_at: dt.datetime
+
+
+class BindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=8, max_length=128)
+
+
+class BindingOut(BaseModel):
+    id: int
+    partner_id: int
+    created_at: dt.datetime
+    unbound_at: dt.datetime | None
+    reprocessed: int | None = None
