@@ -41,6 +41,8 @@ def serve(host: str, port: int, demo: bool) -> None:
         click.echo(
             f"demo: {summary.residents} residents; sign in: POST /v1/auth/dev, e.g. phone {summary.phones[0]}"
         )
+        for methodology_id, partner in sorted(summary.partners.items()):
+            click.echo(f"demo partner for {methodology_id}: id {partner['id']}, secret {partner['secret']}")
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (PostgreSQL)"
     click.echo(f"Tanbi on {mode}: database {_redact(settings.resolved_database_url)}")
@@ -56,7 +58,7 @@ async def _seed_demo(settings: Settings):  # type: ignore[no-untyped-def]
 
     services = await start_services(settings, periodic=False)
     try:
-        return await seed_demo(settings, services.database, services.queue)
+        return await seed_demo(settings, services.database, services.queue, services.registry)
     finally:
         await stop_services(services)
 

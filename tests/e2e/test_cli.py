@@ -93,6 +93,16 @@ def test_fresh_embedded_serve_answers_and_the_books_verify_until_corrupted(tmp_p
         assert login.status_code == 200
     output = process.stdout.read() if process.stdout else ""
     assert f"{base}/schema/swagger" in output
+    assert "demo partner for bus_trip: id" in output
+    demo_partners = json.loads((tmp_path / "demo-partners.json").read_text())
+    assert set(demo_partners) == {
+        "bus_trip",
+        "metro_trip",
+        "bike_share_ride",
+        "ev_charging",
+        "rooftop_solar",
+        "car_free_day",
+    }
     verified = run(env, "ledger", "verify", "--json")
     assert verified.returncode == 0, verified.stdout
     report = json.loads(verified.stdout)
