@@ -102,6 +102,7 @@ class Ledger:
         self, resident_id: int, amount: int, *, kind: str, idempotency_key: str, reference: str | None = None
     ) -> Transfer:
         """Credit new coins to a resident's wallet from the city's issuance (spread over shard accounts)."""
+        _validate_amount_and_key(amount, idempotency_key)  # before any account is created for it
         wallet = await self.wallet(resident_id)
         source = await self.issuance_account(wallet.id % self.settings.issuance_shards)
         return await self.transfer(
@@ -388,13 +389,17 @@ class Ledger:
 
 
 def _validate(request: TransferRequest) -> None:
-    if isinstance(request.amount, bool) or not isinstance(request.amount, int):
-        raise Invalid("amount must be an integer number of coins", code="invalid_amount")
-    if not 0 < request.amount <= MAX_AMOUNT:
-        raise Invalid(f"amount must be between 1 and {MAX_AMOUNT} coins", code="invalid_amount")
+    _validate_amount_and_key(request.amount, request.idempotency_key)
     if request.debit_account_id == request.credit_account_id:
         raise Invalid("debit and credit accounts must differ", code="same_account")
-    if not request.idempotency_key or len(request.idempotency_key) > MAX_KEY_LENGTH:
+
+
+def _validate_amount_and_key(amount: object, key: object) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise Invalid("amount must be an integer number of coins", code="invalid_amount")
+    if not 0 < amount <= MAX_AMOUNT:
+        raise Invalid(f"amount must be between 1 and {MAX_AMOUNT} coins", code="invalid_amount")
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
         raise Invalid(
             f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_idempotency_key"
         )
