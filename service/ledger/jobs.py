@@ -1,7 +1,7 @@
 """Ledger jobs: void holds past their timeout, and move expired lots to the expiry sink.
 
-Both are idempotent: a hold is voided at most once, and a lot's remainder moves under a key derived from
-the lot and its remaining amount, so a second run (or two workers at once) moves nothing twice.
+Both are idempotent: a hold is voided at most once, and a lot's remainder is moved under the wallet's row
+lock after re-reading the lot, so a second run (or two workers at once) finds nothing left to move.
 """
 
 from __future__ import annotations

@@ -172,5 +172,15 @@ class LedgerRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
+    async def expiry_count(self, lot_id: int) -> int:
+        """How many expiry transfers have taken from this lot so far (never decreases)."""
+        stmt = (
+            sa.select(sa.func.count())
+            .select_from(LotAllocation)
+            .join(Transfer, Transfer.id == LotAllocation.transfer_id)
+            .where(LotAllocation.lot_id == lot_id, Transfer.kind == "expiry")
+        )
+        return await self.session.scalar(stmt) or 0
+
     async def lot(self, lot_id: int) -> Lot | None:
         return await self.session.get(Lot, lot_id, populate_existing=True)

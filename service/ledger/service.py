@@ -297,7 +297,10 @@ class Ledger:
         amount = lot.remaining - lot.held
         if amount <= 0:
             return 0
-        request = TransferRequest(account_id, sink.id, amount, "expiry", f"expire:{lot.id}:{lot.remaining}")
+        # Numbered per lot, not keyed by the remainder: a refund can bring a lot back to an earlier
+        # remainder, and that sweep must move the coins again, not replay the earlier one.
+        sweep = await self.repo.expiry_count(lot.id) + 1
+        request = TransferRequest(account_id, sink.id, amount, "expiry", f"expire:{lot.id}:{sweep}")
         record = await self._claim(request.idempotency_key, request.fingerprint("transfer"), "transfer")
         if record is not None:
             return 0
