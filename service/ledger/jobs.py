@@ -21,7 +21,7 @@ async def void_expired_holds(ctx: JobContext) -> int:
             settings = ctx["settings"]
             voided = await Ledger(session, settings.ledger, settings.zone).void_expired_holds(limit=BATCH)
         total += voided
-        if voided < BATCH:
+        if voided == 0:  # not "< BATCH": a concurrent sweep may have voided part of a full batch
             return total
 
 

@@ -252,6 +252,11 @@ class Ledger:
 
     async def void(self, hold_id: int) -> Hold:
         """Release a pending hold. Voiding twice is a no-op; a posted hold is a Conflict."""
+        hold, _ = await self._void(hold_id)
+        return hold
+
+    async def _void(self, hold_id: int) -> tuple[Hold, bool]:
+        """The hold, and whether this call voided it (False: it was voided already)."""
         async with self.session.begin_nested():
             hold = await self._hold(hold_id)
             if hold.status == HoldStatus.PENDING and await self.repo.resolve_hold(
@@ -260,11 +265,11 @@ class Ledger:
                 await self.repo.release(hold.debit_account_id, hold.amount, spent=False)
                 for allocation in await self.repo.allocations(hold_id=hold.id):
                     await self.repo.change_lot(allocation.lot_id, held=-allocation.amount)
-                return await self._hold(hold_id)
+                return await self._hold(hold_id), True
             hold = await self._hold(hold_id)
             if hold.status == HoldStatus.POSTED:
                 raise Conflict(f"hold {hold_id} was already posted", code="hold_posted")
-            return hold
+            return hold, False
 
     async def _hold(self, hold_id: int) -> Hold:
         hold = await self.repo.hold(hold_id)
@@ -277,8 +282,11 @@ class Ledger:
         """Void pending holds past their expiry; returns how many this call voided."""
         voided = 0
         for hold_id in await self.repo.expired_hold_ids(self.clock(), limit):
-            hold = await self.void(hold_id)
-            voided += hold.status == HoldStatus.VOIDED
+            try:
+                _, changed = await self._void(hold_id)
+            except Conflict:  # posted meanwhile by a caller whose clock ran a little behind ours
+                continue
+            voided += changed  # not holds a concurrent sweep voided first
         return voided
 
     async def expire_lots(self, *, limit: int = 1000) -> int:
