@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Conflict, IdempotencyConflict, InsufficientFunds, Invalid, NotFound
+from service.ledger.deferred import is_deferring, remember
 from service.ledger.models import Account, AccountKind, Hold, HoldStatus, Lot, LotAllocation, Transfer
 from service.ledger.repository import LedgerRepository
 from service.settings import LedgerSettings
@@ -135,8 +136,14 @@ class Ledger:
     async def _execute(self, request: TransferRequest, *, reverses: Transfer | None = None) -> Transfer:
         debit = await self.account(request.debit_account_id)
         credit = await self.account(request.credit_account_id)
-        await self._move(debit, credit, request.amount)
+        deferred = debit.kind == AccountKind.ISSUANCE and is_deferring(self.session)
+        if deferred:
+            await self.repo.credit(credit.id, request.amount)  # the issuance side is applied at commit
+        else:
+            await self._move(debit, credit, request.amount)
         transfer = await self._record(request, reverses_id=reverses.id if reverses else None)
+        if deferred:
+            remember(self.session, transfer.id)
         now = self.clock()
         if debit.kind == AccountKind.WALLET:
             prefer = await self.repo.lot_for_transfer(reverses.id) if reverses else None

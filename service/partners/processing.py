@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actions.service import ActionService
 from service.db.base import utcnow
 from service.errors import DomainError
+from service.ledger.deferred import defer_issuance
 from service.methodology.registry import Registry
 from service.partners.models import EventStatus, PartnerEvent
 from service.partners.repository import PartnerRepository
@@ -44,6 +45,7 @@ async def process_events(
     clock: Callable[[], dt.datetime] = utcnow,
 ) -> Outcome:
     repo = PartnerRepository(session)
+    defer_issuance(session)  # one issuance UPDATE per account at commit, not one per credit (hot rows)
     actions = ActionService(session, settings, registry, clock=clock)
     outcome = Outcome()
     for event in await repo.events_to_process(event_ids):
