@@ -17,7 +17,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -66,7 +65,9 @@ async def bind_subjects(url: str, partner_id: int, subjects: int, env: dict[str,
         partner = await session.get(Partner, partner_id)
         for n in range(subjects):
             resident = await IdentityRepository(session).ensure_resident_by_phone_hash(f"bench-{n}", utcnow())
-            token, _ = await create_link_token(session, partner, f"card-{n}", hash_key, settings.partners, utcnow())
+            token, _ = await create_link_token(
+                session, partner, f"card-{n}", hash_key, settings.partners, utcnow()
+            )
             await bind(session, resident.id, token, settings.partners, 500, utcnow())
     await database.dispose()
 
@@ -84,8 +85,15 @@ def batches(total: int, subjects: int) -> list[bytes]:
                 "alighted_at": (start + dt.timedelta(minutes=20)).isoformat(),
                 "distance_m": 5000,
             }
-            events.append({"id": f"ev-{n}", "type": "bus_trip", "subject": f"card-{subject}",
-                           "occurred_at": evidence["boarded_at"], "evidence": evidence})
+            events.append(
+                {
+                    "id": f"ev-{n}",
+                    "type": "bus_trip",
+                    "subject": f"card-{subject}",
+                    "occurred_at": evidence["boarded_at"],
+                    "evidence": evidence,
+                }
+            )
         bodies.append(json.dumps({"events": events}).encode())
     return bodies
 
@@ -99,10 +107,15 @@ async def post_all(base: str, partner: dict, bodies: list[bytes], concurrency: i
         while not queue.empty():
             body = queue.get_nowait()
             webhook_id, stamp = f"msg_{uuid.uuid4().hex}", str(int(time.time()))
-            headers = {"webhook-id": webhook_id, "webhook-timestamp": stamp,
-                       "webhook-signature": sign(partner["secret"], webhook_id, stamp, body),
-                       "content-type": "application/json"}
-            response = await client.post(f"/v1/partners/{partner['id']}/events", content=body, headers=headers)
+            headers = {
+                "webhook-id": webhook_id,
+                "webhook-timestamp": stamp,
+                "webhook-signature": sign(partner["secret"], webhook_id, stamp, body),
+                "content-type": "application/json",
+            }
+            response = await client.post(
+                f"/v1/partners/{partner['id']}/events", content=body, headers=headers
+            )
             assert response.status_code == 202, response.text
 
     started = time.monotonic()
@@ -116,7 +129,9 @@ async def wait_final(dsn: str, total: int, timeout: float) -> None:
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pending = await connection.fetchval("SELECT count(*) FROM partner_events WHERE status = 'received'")
+            pending = await connection.fetchval(
+                "SELECT count(*) FROM partner_events WHERE status = 'received'"
+            )
             done = await connection.fetchval("SELECT count(*) FROM partner_events")
             if done == total and pending == 0:
                 return
@@ -142,11 +157,13 @@ async def latencies(dsn: str) -> tuple[list[float], dict[str, int], float]:
 
 
 def percentile(values: list[float], p: float) -> float:
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--subjects", type=int, default=2_000)
     parser.add_argument("--concurrency", type=int, default=4, help="batches in flight at once")
@@ -157,8 +174,13 @@ async def main() -> None:
     queue = f"tanbi-bench:{uuid.uuid4().hex[:8]}"
     data = Path(os.environ.get("TMPDIR", "/tmp")) / f"tanbi-bench-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANBI_")}
-    env |= {"TANBI_DATABASE_URL": url, "TANBI_REDIS_URL": redis_url(), "TANBI_JOBS__QUEUE_NAME": queue,
-            "TANBI_DATA_DIR": str(data), "TANBI_DATABASE_POOL_SIZE": "20"}
+    env |= {
+        "TANBI_DATABASE_URL": url,
+        "TANBI_REDIS_URL": redis_url(),
+        "TANBI_JOBS__QUEUE_NAME": queue,
+        "TANBI_DATA_DIR": str(data),
+        "TANBI_DATABASE_POOL_SIZE": "20",
+    }
     port, processes = free_port(), []
     try:
         subprocess.run([TANBI, "migrate"], env=env, check=True, capture_output=True)
@@ -167,7 +189,9 @@ async def main() -> None:
         bodies = batches(args.events, args.subjects)
         data.mkdir(parents=True, exist_ok=True)
         log = open(data / "processes.log", "w")  # noqa: SIM115
-        processes.append(subprocess.Popen([TANBI, "serve", "--port", str(port)], env=env, stdout=log, stderr=log))
+        processes.append(
+            subprocess.Popen([TANBI, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        )
         processes.append(subprocess.Popen([TANBI, "worker"], env=env, stdout=log, stderr=log))
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -180,17 +204,22 @@ async def main() -> None:
         dsn = asyncpg_dsn(sa.make_url(url))
         await wait_final(dsn, args.events, timeout=3600)
         values, statuses, span = await latencies(dsn)
-        print(json.dumps({
-            "events": args.events,
-            "subjects": args.subjects,
-            "statuses": statuses,
-            "posting_seconds": round(posting, 2),
-            "accepted_per_second": round(args.events / posting),
-            "first_receipt_to_last_final_seconds": round(span, 2),
-            "credited_per_second": round(statuses.get("credited", 0) / span),
-            "receipt_to_final_p50_seconds": round(percentile(values, 50), 3),
-            "receipt_to_final_p99_seconds": round(percentile(values, 99), 3),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "events": args.events,
+                    "subjects": args.subjects,
+                    "statuses": statuses,
+                    "posting_seconds": round(posting, 2),
+                    "accepted_per_second": round(args.events / posting),
+                    "first_receipt_to_last_final_seconds": round(span, 2),
+                    "credited_per_second": round(statuses.get("credited", 0) / span),
+                    "receipt_to_final_p50_seconds": round(percentile(values, 50), 3),
+                    "receipt_to_final_p99_seconds": round(percentile(values, 99), 3),
+                },
+                indent=2,
+            )
+        )
     finally:
         for process in processes:
             process.send_signal(signal.SIGINT)

@@ -11,11 +11,20 @@ from service.partners.ingest import PROCESS_JOB
 from service.partners.processing import process_events
 from service.partners.repository import PartnerRepository
 
+# Events per transaction: the credit path locks each resident's keys until commit, so short transactions
+# let concurrent jobs interleave instead of queueing behind a whole batch.
+EVENTS_PER_COMMIT = 25
+
 
 async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[str, int]:
-    async with unit_of_work(ctx["database"], ctx["queue"]) as session:
-        outcome = await process_events(session, ctx["settings"], ctx["registry"], event_ids)
-    return outcome.counts
+    counts: dict[str, int] = {}
+    for start in range(0, len(event_ids), EVENTS_PER_COMMIT):
+        async with unit_of_work(ctx["database"], ctx["queue"]) as session:
+            chunk = event_ids[start : start + EVENTS_PER_COMMIT]
+            outcome = await process_events(session, ctx["settings"], ctx["registry"], chunk)
+        for status, count in outcome.counts.items():
+            counts[status] = counts.get(status, 0) + count
+    return counts
 
 
 async def sweep_partner_events(ctx: JobContext) -> int:
