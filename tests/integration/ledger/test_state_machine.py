@@ -40,7 +40,9 @@ from tests.integration.ledger.model import ModelHold, ModelLedger, ModelTransfer
 
 WALLETS = 3
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-amounts = st.integers(min_value=1, max_value=80)
+credits = st.integers(min_value=1, max_value=150)
+# Debits are a share of what the payer has available: mostly affordable, sometimes (> 100 %) not.
+shares = st.integers(min_value=1, max_value=115)
 picks = st.integers(min_value=0, max_value=255)  # index into a list, modulo its length
 
 
@@ -60,7 +62,6 @@ class LedgerMachine(RuleBasedStateMachine):
         self.wallets: list[int] = wallets
         self.merchant: int = merchant
         self.model = ModelLedger(wallets, [merchant])
-        self.expiries_seen = 0
 
     async def _accounts(self, book):  # type: ignore[no-untyped-def]
         residents = [await resident(book.session, f"1370000{n:04d}") for n in range(WALLETS)]
@@ -98,31 +99,55 @@ class LedgerMachine(RuleBasedStateMachine):
         return outcome
 
     # coins in ---------------------------------------------------------------------------------------
-    @rule(who=st.integers(0, WALLETS - 1), amount=amounts)
-    def credit(self, who: int, amount: int) -> None:
-        key, rid = self.key(), self.residents[who]
+    @rule(who=st.integers(0, WALLETS - 1), amount=credits, late=st.sampled_from([0, 0, 0, 200, 500]))
+    def credit(self, who: int, amount: int, late: int) -> None:
+        """Issue coins; ``late`` days back dates the earning, so a newer lot may expire sooner (or be due)."""
+        key, rid, now = self.key(), self.residents[who], self.clock.now
+        self.clock.now = now - dt.timedelta(days=late)
 
         def replay(book, bump: int = 0):  # type: ignore[no-untyped-def]
             return book.issue(rid, amount + bump, kind="credit", idempotency_key=key)
 
-        t = self.moved(self.call(replay))
-        assert (t.credit_account_id, t.amount) == (self.wallets[who], amount)
-        self.model.transfer(
-            ModelTransfer(t.id, t.debit_account_id, t.credit_account_id, amount, "credit", replay=replay),
-            self.clock.now,
+        try:
+            t = self.moved(self.call(replay))
+            assert (t.credit_account_id, t.amount) == (self.wallets[who], amount)
+            self.model.transfer(
+                ModelTransfer(t.id, t.debit_account_id, t.credit_account_id, amount, "credit", replay=replay),
+                self.clock.now,
+            )
+        finally:
+            self.clock.now = now
+
+    @precondition(lambda self: self.model.balance[self.merchant] > 0)
+    @rule(who=st.integers(0, WALLETS - 1), share=shares)
+    def refund(self, who: int, share: int) -> None:
+        amount = self.share_of(self.merchant, share)
+        self._transfer(
+            TransferRequest(self.merchant, self.wallets[who], amount, "refund", self.key()), "refund"
         )
 
-    @rule(who=st.integers(0, WALLETS - 1), amount=amounts)
-    def refund(self, who: int, amount: int) -> None:
-        request = TransferRequest(self.merchant, self.wallets[who], amount, "refund", self.key())
-        self._transfer(request, "refund")
+    def share_of(self, account: int, share: int) -> int:
+        """``share`` % of what ``account`` can spend now (over 100 %: more than it can)."""
+        spendable = self.model.takeable(account, self.clock.now) if account in self.wallets else None
+        return max(1, (self.model.available(account) if spendable is None else spendable) * share // 100)
+
+    def funded(self) -> list[int]:
+        return [w for w in self.wallets if self.model.balance[w] > 0]
+
+    def payer(self, who: int) -> int:
+        """The ``who``-th wallet that has coins, so that few steps are wasted on empty wallets."""
+        funded = self.funded()
+        return funded[who % len(funded)]
 
     # coins out --------------------------------------------------------------------------------------
-    @rule(who=st.integers(0, WALLETS - 1), to=st.integers(0, WALLETS), amount=amounts)
-    def spend(self, who: int, to: int, amount: int) -> None:
+    @precondition(lambda self: self.funded())
+    @rule(who=st.integers(0, WALLETS - 1), to=st.integers(0, WALLETS), share=shares)
+    def spend(self, who: int, to: int, share: int) -> None:
         """Pay the merchant, or (``to`` another wallet) give coins to another resident."""
-        target = self.merchant if to in (who, WALLETS) else self.wallets[to]
-        self._transfer(TransferRequest(self.wallets[who], target, amount, "charge", self.key()), "charge")
+        wallet = self.payer(who)
+        target = self.merchant if to == WALLETS or self.wallets[to] == wallet else self.wallets[to]
+        amount = self.share_of(wallet, share)
+        self._transfer(TransferRequest(wallet, target, amount, "charge", self.key()), "charge")
 
     def _transfer(self, request: TransferRequest, kind: str) -> None:
         def replay(book, bump: int = 0):  # type: ignore[no-untyped-def]
@@ -138,15 +163,17 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model.transfer(ModelTransfer(t.id, debit, credit, amount, kind, replay=replay), self.clock.now)
 
     # two-phase --------------------------------------------------------------------------------------
+    @precondition(lambda self: self.funded())
     @rule(
         who=st.integers(0, WALLETS - 1),
         to=st.integers(0, WALLETS),
-        amount=amounts,
-        hours=st.integers(1, 24 * 500),
+        share=shares,
+        hours=st.one_of(st.integers(1, 48), st.integers(1, 24 * 500)),
     )
-    def hold(self, who: int, to: int, amount: int, hours: int) -> None:
-        wallet = self.wallets[who]
-        target = self.merchant if to in (who, WALLETS) else self.wallets[to]
+    def hold(self, who: int, to: int, share: int, hours: int) -> None:
+        wallet = self.payer(who)
+        amount = self.share_of(wallet, share)
+        target = self.merchant if to == WALLETS or self.wallets[to] == wallet else self.wallets[to]
         request = TransferRequest(wallet, target, amount, "voucher", self.key())
         expires = self.clock.now + dt.timedelta(hours=hours)
         allowed = self.model.can_debit(wallet, amount, self.clock.now)
@@ -157,11 +184,16 @@ class LedgerMachine(RuleBasedStateMachine):
         assert not isinstance(outcome, DomainError), outcome
         self.model.hold(ModelHold(outcome.id, wallet, target, amount, expires, []), self.clock.now)
 
-    def _pick_hold(self, pick: int) -> ModelHold:
-        holds = list(self.model.holds.values())
-        return holds[pick % len(holds)]
+    def pending_holds(self) -> list[ModelHold]:
+        return [h for h in self.model.holds.values() if h.state == "pending"]
 
-    @precondition(lambda self: self.model.holds)
+    def _pick_hold(self, pick: int) -> ModelHold:
+        """Mostly a pending hold (settling those is the interesting part), sometimes any hold."""
+        pending, holds = self.pending_holds(), list(self.model.holds.values())
+        choices = pending if pick % 4 else holds
+        return choices[pick // 4 % len(choices)]
+
+    @precondition(lambda self: self.pending_holds())
     @rule(pick=picks)
     def post(self, pick: int) -> None:
         hold = self._pick_hold(pick)
@@ -175,7 +207,7 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             self.model.post(hold, self.moved(outcome).id, self.clock.now)
 
-    @precondition(lambda self: self.model.holds)
+    @precondition(lambda self: self.pending_holds())
     @rule(pick=picks)
     def void(self, pick: int) -> None:
         hold = self._pick_hold(pick)
@@ -218,9 +250,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: any(t.replay for t in self.model.transfers.values()))
     @rule(pick=picks, conflicting=st.booleans())
     def replay(self, pick: int, conflicting: bool) -> None:
+        """The same key again: the same request returns the original, a different amount is refused."""
         replayable = [t for t in self.model.transfers.values() if t.replay]
         original = replayable[pick % len(replayable)]
-        """The same key again: the same request returns the original, a different amount is refused."""
         outcome = self.call(lambda b: original.replay(b, bump=int(conflicting)))  # type: ignore[misc]
         if conflicting:
             self.refused(outcome, "idempotency_conflict")
@@ -232,6 +264,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def time_passes(self, hours: int) -> None:
         self.clock.advance(hours=hours)
 
+    @precondition(lambda self: any(lot.free > 0 for lot in self.model.lots.values()))
     @rule(pick=picks, past=st.sampled_from([dt.timedelta(0), dt.timedelta(seconds=1), dt.timedelta(days=40)]))
     def expire(self, pick: int, past: dt.timedelta) -> None:
         """Move the clock to (or just past) a lot's expiry, then sweep expired lots."""
@@ -243,6 +276,7 @@ class LedgerMachine(RuleBasedStateMachine):
         swept = self.call(self._new_expiries)
         assert {lot: coins for lot, _, _, coins in swept} == due
         for lot, transfer_id, (debit, sink), coins in swept:
+            assert debit == self.model.lots[lot].wallet
             self.model.expire(ModelTransfer(transfer_id, debit, sink, coins, "expiry"), lot)
         assert self.call(lambda b: b.expire_lots()) == 0
 
@@ -261,6 +295,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         return [(lot, tid, (debit, credit), amount) for lot, tid, debit, credit, amount in rows]
 
+    @precondition(lambda self: self.pending_holds())
     @rule()
     def void_expired_holds(self) -> None:
         due = self.model.due_holds(self.clock.now)
@@ -316,7 +351,7 @@ def test_ledger_state_machine(machine_engine: str) -> None:
         LedgerMachine,
         settings=settings(
             max_examples=40,
-            stateful_step_count=25,
+            stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
