@@ -168,3 +168,29 @@ async def test_status_list_filters_and_pages(client, app, partner) -> None:  # t
     assert (await partner.get(client, "/events?status=credited")).json()["items"] == []
     assert (await partner.get(client, "/events/nope")).status_code == 404
     assert (await partner.get(client, "/events?cursor=%%%")).json()["code"] == "invalid_cursor"
+
+
+async def _resident(client, phone: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    login = (await client.post("/v1/auth/dev", json={"phone": phone})).json()
+    return {"Authorization": f"Bearer {login['access_token']}"}
+
+
+async def test_one_resident_per_subject_and_unbinding_stops_future_credits(client, app, partner) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = await _resident(client, "13800000201"), await _resident(client, "13800000202")
+    first = (await partner.post(client, "/link-tokens", {"subject": "card-x"})).json()["token"]
+    bound = (await client.post("/v1/me/bindings", json={"token": first}, headers=alice)).json()
+    second = (await partner.post(client, "/link-tokens", {"subject": "card-x"})).json()["token"]
+    taken = await client.post("/v1/me/bindings", json={"token": second}, headers=bob)
+    assert (taken.status_code, taken.json()["code"]) == (409, "subject_bound")
+    await partner.post(client, "/events", {"events": [event("u1", subject="card-x", minutes_ago=300)]})
+    await drain(app)
+    assert (await partner.get(client, "/events/u1")).json()["status"] == "credited"
+    assert (await client.delete(f"/v1/me/bindings/{bound['id']}", headers=bob)).status_code == 404
+    removed = await client.delete(f"/v1/me/bindings/{bound['id']}", headers=alice)
+    assert removed.json()["unbound_at"] is not None
+    await partner.post(client, "/events", {"events": [event("u2", subject="card-x", minutes_ago=100)]})
+    await drain(app)
+    assert (await partner.get(client, "/events/u2")).json()["status"] == "unclaimed"
+    assert (await partner.get(client, "/events/u1")).json()["status"] == "credited", "history is kept"
+    listed = (await client.get("/v1/me/bindings", headers=alice)).json()
+    assert [b["id"] for b in listed] == [bound["id"]]
