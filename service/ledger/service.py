@@ -29,6 +29,9 @@ from service.settings import LedgerSettings
 
 MAX_AMOUNT = 10**12  # far above any real movement; keeps sums far from 64-bit overflow
 MAX_KEY_LENGTH = 200
+# Keys the ledger makes for its own transfers. A caller's request under one of them would take the key
+# first, and the post, reversal or expiry sweep it belongs to could then never happen.
+RESERVED_KEY_PREFIXES = ("post:", "reverse:", "expire:")
 
 
 @dataclass(frozen=True)
@@ -420,6 +423,11 @@ def _validate_amount_and_key(amount: object, key: object) -> None:
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
         raise Invalid(
             f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_idempotency_key"
+        )
+    if key.startswith(RESERVED_KEY_PREFIXES):
+        raise Invalid(
+            f"idempotency keys starting with {', '.join(RESERVED_KEY_PREFIXES)} are the ledger's own",
+            code="reserved_idempotency_key",
         )
 
 

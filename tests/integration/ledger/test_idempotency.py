@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 
-from service.errors import IdempotencyConflict, InsufficientFunds
+from service.errors import IdempotencyConflict, InsufficientFunds, Invalid
 from service.ledger.service import TransferRequest
 from service.ledger.verify import verify_ledger
 from tests.integration.ledger.helpers import Clock, balance_of, ledger, resident, snapshot, transfer_count
+
+FAR = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)  # every lot made in these tests has expired by then
 
 
 async def _wallet_and_shop(book, session, coins: int = 100) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
@@ -121,4 +123,33 @@ async def test_a_refused_request_does_not_use_up_its_key(database, settings) -> 
         done = await book.transfer(request)
         assert (await book.transfer(request)).id == done.id
         assert await balance_of(session, wallet) == (0, 0)
+        assert (await verify_ledger(session)).ok
+
+
+@pytest.mark.parametrize("prefix", ["post:", "reverse:", "expire:"])
+async def test_keys_the_ledger_makes_for_itself_are_refused_from_callers(database, settings, prefix) -> None:  # type: ignore[no-untyped-def]
+    # A caller's transfer under "post:<hold id>" once made that hold impossible to post (a unique
+    # violation, a 500); under "reverse:<id>" the transfer could never be reversed; and under
+    # "expire:<lot>:1" every expiry sweep failed with idempotency_conflict.
+    clock = Clock()
+    async with database.session() as session:
+        book = ledger(session, settings, clock)
+        rid, wallet, shop = await _wallet_and_shop(book, session)
+        before = await snapshot(session)
+        for call in (
+            lambda: book.transfer(TransferRequest(wallet, shop, 5, "charge", f"{prefix}1")),
+            lambda: book.hold(TransferRequest(wallet, shop, 5, "v", f"{prefix}1"), expires_at=FAR),
+            lambda: book.issue(rid, 5, kind="credit", idempotency_key=f"{prefix}1"),
+        ):
+            with pytest.raises(Invalid) as refused:
+                await call()
+            assert refused.value.code == "reserved_idempotency_key"
+        assert await snapshot(session) == before
+        # The ledger's own keys still work: post, reverse and sweep.
+        hold = await book.hold(TransferRequest(wallet, shop, 5, "v", "h:1"), expires_at=FAR)
+        posted = await book.post(hold.id)
+        assert posted.idempotency_key == f"post:{hold.id}"
+        assert (await book.reverse(posted.id)).idempotency_key == f"reverse:{posted.id}"
+        clock.now = FAR
+        assert await book.expire_lots() == 100
         assert (await verify_ledger(session)).ok
