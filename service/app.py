@@ -21,7 +21,7 @@ from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
 from service.methodology.controllers import MethodologyController
-from service.partners.controllers import BindingController, PartnerController
+from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
 from service.services import start_services, stop_services
 from service.settings import Settings
 
@@ -38,6 +38,7 @@ ROUTES = [
     AssetController,
     ActionAuditController,
     PartnerController,
+    OcpiCdrController,
     BindingController,
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit.models import record as audit
 from service.db.base import utcnow
 from service.errors import Conflict, Invalid, NotFound
+from service.identity.tokens import hash_token
 from service.methodology.registry import Registry
 from service.partners.crypto import SecretBox, new_secret
 from service.partners.models import Partner, PartnerSecret
@@ -20,10 +22,17 @@ from service.partners.repository import PartnerRepository
 class Credentials:
     id: int
     secret: str
+    ocpi_token: str | None = None
 
 
 async def add_partner(
-    session: AsyncSession, box: SecretBox, registry: Registry, name: str, methodologies: list[str]
+    session: AsyncSession,
+    box: SecretBox,
+    registry: Registry,
+    name: str,
+    methodologies: list[str],
+    *,
+    ocpi: bool = False,
 ) -> Credentials:
     repo = PartnerRepository(session)
     unknown = sorted(set(methodologies) - set(registry.ids()))
@@ -33,14 +42,20 @@ async def add_partner(
         )
     if await repo.partner_by_name(name) is not None:
         raise Conflict(f"a partner named {name!r} exists", code="partner_exists")
-    partner = Partner(name=name, methodologies=sorted(set(methodologies)), created_at=utcnow())
+    ocpi_token = "ocpi_" + secrets.token_urlsafe(32) if ocpi else None
+    partner = Partner(
+        name=name,
+        methodologies=sorted(set(methodologies)),
+        ocpi_token_hash=hash_token(ocpi_token) if ocpi_token else None,
+        created_at=utcnow(),
+    )
     await repo.add(partner)
     secret = new_secret()
     await repo.add(PartnerSecret(partner_id=partner.id, encrypted=box.seal(secret), created_at=utcnow()))
     await audit(
         session, "operator:cli", "partner.add", f"partner:{partner.id}", {"methodologies": methodologies}
     )
-    return Credentials(partner.id, secret)
+    return Credentials(partner.id, secret, ocpi_token)
 
 
 async def rotate_secret(

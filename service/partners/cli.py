@@ -20,11 +20,12 @@ def partner_group() -> None:
 @partner_group.command("add")
 @click.argument("name")
 @click.option("--methodologies", required=True, help="Comma-separated methodology ids it may report.")
+@click.option("--ocpi", is_flag=True, help="Also issue an OCPI token (charge-point operators sending CDRs).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "secret"} as JSON.')
-def add(name: str, methodologies: str, as_json: bool) -> None:
+def add(name: str, methodologies: str, ocpi: bool, as_json: bool) -> None:
     """Create a partner and print its id and its first Standard Webhooks secret (shown once)."""
     granted = [m.strip() for m in methodologies.split(",") if m.strip()]
-    credentials = _run(lambda s, services: _add(s, services, name, granted))
+    credentials = _run(lambda s, services: _add(s, services, name, granted, ocpi))
     _print(credentials, as_json)
 
 
@@ -43,6 +44,8 @@ def _print(credentials: dict[str, Any], as_json: bool) -> None:
     else:
         click.echo(f"partner {credentials['id']}")
         click.echo(f"secret  {credentials['secret']}  (store it now: it is not shown again)")
+        if "ocpi_token" in credentials:
+            click.echo(f"ocpi    {credentials['ocpi_token']}")
 
 
 def _run(action: Any) -> dict[str, Any]:
@@ -64,13 +67,16 @@ async def _with_services(settings: Settings, action: Any) -> dict[str, Any]:
         await stop_services(services)
 
 
-async def _add(session: Any, services: Any, name: str, methodologies: list[str]) -> dict[str, Any]:
+async def _add(
+    session: Any, services: Any, name: str, methodologies: list[str], ocpi: bool
+) -> dict[str, Any]:
     from service.partners.admin import add_partner
     from service.partners.crypto import SecretBox
 
     box = SecretBox(services.settings.auth.secrets_key.get_secret_value())
-    created = await add_partner(session, box, services.registry, name, methodologies)
-    return {"id": created.id, "secret": created.secret}
+    created = await add_partner(session, box, services.registry, name, methodologies, ocpi=ocpi)
+    out = {"id": created.id, "secret": created.secret}
+    return out | ({"ocpi_token": created.ocpi_token} if created.ocpi_token else {})
 
 
 async def _rotate(session: Any, services: Any, partner_id: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 from typing import Annotated, Any
@@ -14,14 +15,16 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
-from service.errors import DomainError, Invalid, NotFound, validation_errors
+from service.errors import DomainError, Invalid, NotFound, Unauthorized, validation_errors
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
+from service.identity.tokens import hash_token
 from service.partners.auth import authenticate
 from service.partners.bindings import bind, create_link_token, unbind
 from service.partners.crypto import SecretBox
 from service.partners.ingest import Ingest
 from service.partners.models import Binding, Partner, PartnerEvent
+from service.partners.ocpi import envelope, reverse_credit_cdr, to_event
 from service.partners.repository import PartnerRepository
 from service.partners.schemas import (
     BindIn,
@@ -201,6 +204,64 @@ def _binding_out(binding: Binding, reprocessed: int | None = None) -> BindingOut
         unbound_at=binding.unbound_at,
         reprocessed=reprocessed,
     )
+
+
+class OcpiCdrController(Controller):
+    """OCPI 2.2.1 receiver for CDRs (Token authorization, OCPI response envelope)."""
+
+    path = "/v1/partners/{partner_id:int}/ocpi/2.2.1/cdrs"
+    tags = ["partners"]
+
+    @post("", operation_id="partner_ocpi_cdrs_submit", status_code=200, summary="Receive an OCPI 2.2.1 CDR")
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+    ) -> Response[dict[str, Any]]:
+        services = request.app.state.services
+        partner = await ocpi_partner(db_session, partner_id, request.headers.get("authorization", ""))
+        cdr = _json(await request.body())
+        if not isinstance(cdr, dict):
+            raise Invalid("the body must be one CDR object", code="invalid_cdr")
+        if cdr.get("credit") is True:
+            reversal = await reverse_credit_cdr(db_session, services.settings, partner, cdr)
+            return Response(envelope({"reversal_transfer_id": reversal}))
+        event = to_event(cdr)
+        repo = PartnerRepository(db_session)
+        replay = await repo.delivery(partner.id, f"ocpi:{event['id']}")
+        if replay is not None:
+            return Response(replay.response, status_code=replay.status_code)
+        ingest = Ingest(
+            db_session, services.registry, services.hash_key, services.settings.partners.batch_size
+        )
+        acked = await ingest.accept(
+            partner,
+            f"ocpi:{event['id']}",
+            {"events": [event]},
+            utcnow(),
+            status_code=200,
+            wrap=lambda body: envelope(body["events"][0]),
+        )
+        return Response(acked, status_code=200)
+
+
+async def ocpi_partner(session: AsyncSession, partner_id: int, authorization: str) -> Partner:
+    """The partner whose OCPI token is in ``Authorization: Token <token>`` (plain, or base64 as in 2.2.1)."""
+    partner = await PartnerRepository(session).partner(partner_id)
+    if partner is None:
+        raise NotFound(f"no partner {partner_id}", code="unknown_partner")
+    scheme, _, token = authorization.partition(" ")
+    candidates = {token.strip()}
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        candidates.add(base64.b64decode(token.strip(), validate=True).decode())
+    if (
+        scheme.lower() != "token"
+        or partner.ocpi_token_hash is None
+        or partner.ocpi_token_hash not in {hash_token(c) for c in candidates}
+    ):
+        raise Unauthorized("send the partner's OCPI token: 'Authorization: Token <token>'", code="bad_token")
+    return partner
 
 
 class BindingController(Controller):

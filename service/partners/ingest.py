@@ -8,6 +8,7 @@ the queue is down the events wait in the database for the sweeper.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,9 +39,19 @@ class Ingest:
         self.batch_size = batch_size
 
     async def accept(
-        self, partner: Partner, webhook_id: str, payload: Any, now: dt.datetime
+        self,
+        partner: Partner,
+        webhook_id: str,
+        payload: Any,
+        now: dt.datetime,
+        *,
+        status_code: int = 202,
+        wrap: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Store the batch's valid events; returns the 202 body (also stored for replays of webhook_id)."""
+        """Store the batch's valid events; returns the answer (also stored for replays of ``webhook_id``).
+
+        ``wrap`` reshapes the answer for other protocols (OCPI's envelope) before it is stored.
+        """
         try:
             batch = Batch.model_validate(payload)
         except ValidationError as exc:
@@ -56,7 +67,8 @@ class Ingest:
             if ack.status == "accepted" and ack.id not in inserted:
                 ack.status = "duplicate"  # a concurrent batch stored it first
         body = {"events": [ack.model_dump(exclude_none=True) for ack in acks]}
-        await self._remember(partner.id, webhook_id, body, now)
+        body = wrap(body) if wrap else body
+        await self._remember(partner.id, webhook_id, body, status_code, now)
         ids = list(inserted.values())
         for start in range(0, len(ids), self.batch_size):
             defer(self.session, PROCESS_JOB, event_ids=ids[start : start + self.batch_size])
@@ -133,11 +145,15 @@ class Ingest:
         return dict(result.all())
 
     async def _remember(
-        self, partner_id: int, webhook_id: str, body: dict[str, Any], now: dt.datetime
+        self, partner_id: int, webhook_id: str, body: dict[str, Any], status_code: int, now: dt.datetime
     ) -> None:
         stmt = insert_ignoring_conflict(self.session, WebhookDelivery.__table__, ["partner_id", "webhook_id"])
         await self.session.execute(
             stmt.values(
-                partner_id=partner_id, webhook_id=webhook_id, status_code=202, response=body, created_at=now
+                partner_id=partner_id,
+                webhook_id=webhook_id,
+                status_code=status_code,
+                response=body,
+                created_at=now,
             )
         )

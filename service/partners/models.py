@@ -26,6 +26,8 @@ class Partner(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     methodologies: Mapped[list[str]] = mapped_column(PortableJSON)
+    # SHA-256 of the partner's OCPI token (charge-point operators send CDRs with it), if it has one.
+    ocpi_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -1,0 +1,106 @@
+"""OCPI 2.2.1 CDRs from charge-point operators, mapped onto ``ev_charging`` partner events.
+
+A CDR is idempotent on (country_code, party_id, id): that triple is the partner event id, and the answer
+is stored under it like a webhook delivery. ``cdr_token.uid`` is the subject. Max power comes from the
+charging periods' MAX_POWER dimension when present, else from the connector's power type (single-phase AC
+230 V x 32 A = 7.36 kW, three-phase 22 kW, DC 350 kW: generous bounds, as the plausibility check needs a
+ceiling, not a yield). A credit CDR (``credit: true``) reverses the credit of the CDR it references.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.actions.models import Action
+from service.errors import Conflict, Invalid, NotFound
+from service.ledger.service import Ledger
+from service.partners.models import EventStatus, Partner
+from service.partners.repository import PartnerRepository
+from service.settings import Settings
+
+CONNECTOR_MAX_KW = {
+    "AC_1_PHASE": Decimal("7.36"),
+    "AC_2_PHASE": Decimal("14.72"),
+    "AC_2_PHASE_SPLIT": Decimal("14.72"),
+    "AC_3_PHASE": Decimal("22"),
+    "DC": Decimal("350"),
+}
+
+
+def event_id_of(cdr: dict[str, Any], cdr_id: str | None = None) -> str:
+    try:
+        return f"{cdr['country_code']}*{cdr['party_id']}*{cdr_id or cdr['id']}"
+    except (KeyError, TypeError) as exc:
+        raise Invalid("a CDR needs country_code, party_id and id", code="invalid_cdr") from exc
+
+
+def to_event(cdr: dict[str, Any]) -> dict[str, Any]:
+    """The partner event for a (non-credit) CDR; Invalid if a field it needs is missing."""
+    try:
+        location = cdr["cdr_location"]
+        return {
+            "id": event_id_of(cdr),
+            "type": "ev_charging",
+            "subject": cdr["cdr_token"]["uid"],
+            "occurred_at": cdr["start_date_time"],
+            "evidence": {
+                "session_id": cdr["id"],
+                "started_at": cdr["start_date_time"],
+                "ended_at": cdr["end_date_time"],
+                "energy_kwh": str(cdr["total_energy"]),
+                "max_power_kw": str(_max_power(cdr, location)),
+                "evse_id": location["evse_id"],
+            },
+        }
+    except (KeyError, TypeError) as exc:
+        raise Invalid(f"the CDR lacks {exc}", code="invalid_cdr") from exc
+
+
+def _max_power(cdr: dict[str, Any], location: dict[str, Any]) -> Decimal:
+    measured = [
+        Decimal(str(d["volume"]))
+        for period in cdr.get("charging_periods") or []
+        for d in period.get("dimensions") or []
+        if d.get("type") == "MAX_POWER"
+    ]
+    if measured:
+        return max(measured)
+    return CONNECTOR_MAX_KW.get(location.get("connector_power_type", ""), Decimal("350"))
+
+
+async def reverse_credit_cdr(
+    session: AsyncSession, settings: Settings, partner: Partner, cdr: dict[str, Any]
+) -> int:
+    """Reverse the credit of the CDR that ``cdr`` (a credit CDR) references; returns the reversal id."""
+    reference = cdr.get("credit_reference_id")
+    if not reference:
+        raise Invalid("a credit CDR needs credit_reference_id", code="invalid_cdr")
+    original = await PartnerRepository(session).event(partner.id, event_id_of(cdr, reference))
+    if original is None:
+        raise NotFound(f"no CDR {reference!r} to credit", code="event_not_found")
+    if original.status == EventStatus.RECEIVED:
+        raise Conflict(
+            "the referenced CDR is not processed yet; send the credit CDR again later", code="not_processed"
+        )
+    action = await session.get(Action, original.action_id) if original.action_id else None
+    if action is None or action.transfer_id is None:
+        raise Conflict("the referenced CDR credited nothing to reverse", code="nothing_to_reverse")
+    ledger = Ledger(session, settings.ledger, settings.zone)
+    reversal = await ledger.reverse(action.transfer_id, reference=f"ocpi credit CDR {cdr.get('id')}")
+    return reversal.id
+
+
+def envelope(
+    data: Any = None, *, status_code: int = 1000, message: str = "Success", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "status_code": status_code,
+        "status_message": message,
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+        "data": data,
+        **extra,
+    }
