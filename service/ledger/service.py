@@ -186,6 +186,8 @@ class Ledger:
     async def hold(self, request: TransferRequest, *, expires_at: dt.datetime) -> Hold:
         """Reserve coins on the debit account until ``expires_at``; post or void it later."""
         _validate(request)
+        if expires_at.tzinfo is None:
+            raise Invalid("a hold's expiry needs a time zone", code="hold_expiry_naive")
         if expires_at <= self.clock():
             raise Invalid("a hold must expire in the future", code="hold_expiry_in_past")
         fingerprint = request.fingerprint("hold", expires_at=expires_at.astimezone(dt.UTC).isoformat())

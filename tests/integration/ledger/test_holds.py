@@ -149,6 +149,11 @@ async def test_bad_holds_are_refused(database, settings) -> None:  # type: ignor
         with pytest.raises(Invalid) as past:
             await book.hold(TransferRequest(wallet, shop, 5, "voucher", "h:1"), expires_at=clock.now)
         assert past.value.code == "hold_expiry_in_past"
+        with pytest.raises(Invalid) as naive:
+            await book.hold(
+                TransferRequest(wallet, shop, 5, "voucher", "h:3"), expires_at=dt.datetime(2030, 1, 1)
+            )
+        assert naive.value.code == "hold_expiry_naive"
         with pytest.raises(InsufficientFunds):
             await book.hold(TransferRequest(wallet, shop, 101, "voucher", "h:2"), expires_at=clock.now + HOUR)
         for settle in (book.post, book.void):
