@@ -53,13 +53,18 @@ class ActionService:
         settings: Settings,
         registry: Registry,
         clock: Callable[[], dt.datetime] = utcnow,
+        *,
+        history: ActionRepository | None = None,
+        params: ParamService | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
         self.registry = registry
         self.clock = clock
-        self.repo = ActionRepository(session)
-        self.params = ParamService(session)
+        # ``history`` and ``params`` answer assess's reads; the batch path passes views that add its own
+        # earlier actions, so one decision is made by the same code either way.
+        self.repo = history or ActionRepository(session)
+        self.params = params or ParamService(session)
 
     def parse(self, methodology: Methodology, evidence: Any) -> Any:
         """The evidence as the methodology's model; Invalid (422 invalid_evidence) with the errors if not."""
@@ -92,7 +97,7 @@ class ActionService:
         async with self.session.begin_nested():
             # Everything this action's checks read is locked first, so a racing action waits and then sees it.
             await lock_keys(
-                self.session, [f"source:{source}", *self._lock_keys(methodology, parsed, resident_id)]
+                self.session, [f"source:{source}", *self.keys_to_lock(methodology, parsed, resident_id)]
             )
             existing = await self.repo.by_source(source)
             if existing is not None:
@@ -112,7 +117,7 @@ class ActionService:
     ) -> Assessment:
         """Verify, quantify and cap. With ``resident_id`` None (a dry run) history checks are skipped.
 
-        The caller holds the locks of ``_lock_keys`` when ``resident_id`` is given (``record_action`` does).
+        The caller holds the locks of ``keys_to_lock`` when ``resident_id`` is given (``record_action`` does).
         """
         occurred = methodology.occurred_at(evidence)
         resolved = await self.params.effective(methodology, occurred)
@@ -132,8 +137,8 @@ class ActionService:
         decision = decide(methodology, evidence, resolved.params, facts, self.settings.zone, resident_id or 0)
         return Assessment(methodology, evidence, occurred, resolved, decision, _jsonable(facts))
 
-    def _lock_keys(self, methodology: Methodology, evidence: Any, resident_id: int) -> list[str]:
-        keys = [f"occupancy:{self._scope_key(o, resident_id)}" for o in methodology.occupancy(evidence)]
+    def keys_to_lock(self, methodology: Methodology, evidence: Any, resident_id: int) -> list[str]:
+        keys = [f"occupancy:{scope_key(o, resident_id)}" for o in methodology.occupancy(evidence)]
         keys += [f"claim:{c.key}" for c in methodology.claims(evidence)]
         keys += [f"caps:{methodology.id}:r{resident_id}"]
         keys += [
@@ -154,9 +159,7 @@ class ActionService:
         facts["previous"] = previous.evidence if previous is not None else None
         overlapping: list[int] = []
         for span in methodology.occupancy(evidence):
-            overlapping += await self.repo.overlapping(
-                self._scope_key(span, resident_id), span.start, span.end
-            )
+            overlapping += await self.repo.overlapping(scope_key(span, resident_id), span.start, span.end)
         facts["overlapping"] = sorted(set(overlapping))
         if overlapping:
             facts["service_reasons"].append("overlap")
@@ -177,37 +180,13 @@ class ActionService:
         # An asset counts only for its owner: nobody is credited for someone else's roof.
         return asset.attributes if asset is not None and asset.resident_id == resident_id else None
 
-    @staticmethod
-    def _scope_key(span: Any, resident_id: int) -> str:
-        return f"r{resident_id}:{span.scope}" if span.per_resident else span.scope
-
     async def _store(self, resident_id: int, source: str, assessment: Assessment) -> Action:
-        grams_per_coin = self.settings.ledger.grams_per_coin
-        decision = assessment.decision
-        grams = decision.credited_grams
-        coins, remainder = divmod(grams, grams_per_coin)
-        methodology = assessment.methodology
-        action = Action(
-            resident_id=resident_id,
-            methodology_id=methodology.id,
-            code_version=methodology.version,
-            params_version=assessment.params.version,
-            params_hash=assessment.params.params_hash,
-            source_key=source,
-            occurred_at=assessment.occurred_at,
-            history_key=methodology.history_key(assessment.evidence),
-            evidence=assessment.evidence.model_dump(mode="json"),
-            status=ActionStatus.ACCEPTED if decision.accepted else ActionStatus.REJECTED,
-            reasons=list(decision.verdict.reasons),
-            grams=grams,
-            coins=coins,
-            remainder_grams=remainder,
-            grams_per_coin=grams_per_coin,
-            breakdown=decision.breakdown(),
-            context=assessment.facts,
-            created_at=self.clock(),
+        values = action_values(
+            resident_id, source, assessment, self.settings.ledger.grams_per_coin, self.clock()
         )
+        action = Action(**values)
         await self.repo.add(action)
+        decision = assessment.decision
         if decision.accepted:
             await self._hold_ground(action, assessment, resident_id)
         return action
@@ -219,7 +198,7 @@ class ActionService:
             self.session.add(
                 Occupancy(
                     action_id=action.id,
-                    scope_key=self._scope_key(span, resident_id),
+                    scope_key=scope_key(span, resident_id),
                     starts_at=span.start,
                     ends_at=span.end,
                 )
@@ -240,6 +219,40 @@ class ActionService:
             )
             action.transfer_id = transfer.id
             await self.session.flush()
+
+
+def action_values(
+    resident_id: int, source: str, assessment: Assessment, grams_per_coin: int, now: dt.datetime
+) -> dict[str, Any]:
+    """The stored action's columns (both credit paths store exactly these)."""
+    decision = assessment.decision
+    grams = decision.credited_grams
+    coins, remainder = divmod(grams, grams_per_coin)
+    methodology = assessment.methodology
+    return {
+        "resident_id": resident_id,
+        "methodology_id": methodology.id,
+        "code_version": methodology.version,
+        "params_version": assessment.params.version,
+        "params_hash": assessment.params.params_hash,
+        "source_key": source,
+        "occurred_at": assessment.occurred_at,
+        "history_key": methodology.history_key(assessment.evidence),
+        "evidence": assessment.evidence.model_dump(mode="json"),
+        "status": ActionStatus.ACCEPTED if decision.accepted else ActionStatus.REJECTED,
+        "reasons": list(decision.verdict.reasons),
+        "grams": grams,
+        "coins": coins,
+        "remainder_grams": remainder,
+        "grams_per_coin": grams_per_coin,
+        "breakdown": decision.breakdown(),
+        "context": assessment.facts,
+        "created_at": now,
+    }
+
+
+def scope_key(span: Any, resident_id: int) -> str:
+    return f"r{resident_id}:{span.scope}" if span.per_resident else span.scope
 
 
 def _jsonable(value: Any) -> Any:

@@ -23,12 +23,31 @@ def insert_ignoring_conflict(session: AsyncSession, table: sa.Table, index_eleme
 async def lock_keys(session: AsyncSession, keys: list[str]) -> None:
     """Serialise transactions that touch the same logical keys until this transaction ends.
 
-    PostgreSQL: transaction-level advisory locks, taken in sorted order (so two lockers cannot deadlock).
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (so two lockers cannot deadlock),
+    all in one statement: the function scan yields the array's elements, and locks them, in array order.
     SQLite: nothing to do, every write transaction already holds the database's single write lock.
     """
-    if session.bind is None or session.bind.dialect.name != "postgresql":
+    if not keys or session.bind is None or session.bind.dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
-        await session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
+    await session.execute(
+        sa.text(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
+            "FROM unnest(CAST(:keys AS text[])) AS key"
+        ),
+        {"keys": sorted(set(keys))},
+    )
+
+
+async def next_ids(session: AsyncSession, table: sa.Table, count: int) -> list[int]:
+    """``count`` fresh ids from ``table``'s sequence (PostgreSQL): a batch can link rows before inserting."""
+    if count == 0:
+        return []
+    result = await session.execute(
+        sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+        {"table": table.name, "count": count},
+    )
+    return list(result.scalars().all())
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"

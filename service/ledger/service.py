@@ -106,7 +106,7 @@ class Ledger:
         self, resident_id: int, amount: int, *, kind: str, idempotency_key: str, reference: str | None = None
     ) -> Transfer:
         """Credit new coins to a resident's wallet from the city's issuance (spread over shard accounts)."""
-        _validate_amount_and_key(amount, idempotency_key)  # before any account is created for it
+        validate_amount_and_key(amount, idempotency_key)  # before any account is created for it
         wallet = await self.wallet(resident_id)
         source = await self.issuance_account(wallet.id % self.settings.issuance_shards)
         return await self.transfer(
@@ -412,12 +412,12 @@ class Ledger:
 
 
 def _validate(request: TransferRequest) -> None:
-    _validate_amount_and_key(request.amount, request.idempotency_key)
+    validate_amount_and_key(request.amount, request.idempotency_key)
     if request.debit_account_id == request.credit_account_id:
         raise Invalid("debit and credit accounts must differ", code="same_account")
 
 
-def _validate_amount_and_key(amount: object, key: object) -> None:
+def validate_amount_and_key(amount: object, key: object) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise Invalid("amount must be an integer number of coins", code="invalid_amount")
     if not 0 < amount <= MAX_AMOUNT:

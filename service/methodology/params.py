@@ -69,7 +69,7 @@ class ParamService:
             await self.ensure_defaults(methodology)
             row = await self.repo.effective(methodology.id, at)
             assert row is not None
-        return self._resolve(methodology, row)
+        return self.resolve(methodology, row)
 
     async def exact(self, methodology: Methodology, version: int) -> ResolvedParams:
         row = await self.repo.get(methodology.id, version)
@@ -77,9 +77,9 @@ class ParamService:
             raise NotFound(
                 f"{methodology.id} has no parameter version {version}", code="unknown_params_version"
             )
-        return self._resolve(methodology, row)
+        return self.resolve(methodology, row)
 
-    def _resolve(self, methodology: Methodology, row: ParamVersion) -> ResolvedParams:
+    def resolve(self, methodology: Methodology, row: ParamVersion) -> ResolvedParams:
         return ResolvedParams(row.version, methodology.Params.model_validate(row.params), row.params_hash)
 
     async def versions(self, methodology: Methodology) -> list[ParamVersion]:

@@ -122,6 +122,16 @@ class PartnerRepository:
         )
         return await self.session.scalar(stmt)
 
+    async def active_bindings(self, subjects: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Resident ids by (partner id, subject hash), for the subjects that are bound now."""
+        if not subjects:
+            return {}
+        stmt = sa.select(Binding.partner_id, Binding.subject_hash, Binding.resident_id).where(
+            sa.tuple_(Binding.partner_id, Binding.subject_hash).in_(sorted(subjects)),
+            Binding.unbound_at.is_(None),
+        )
+        return {(p, s): r for p, s, r in (await self.session.execute(stmt)).all()}
+
     async def bindings_of(self, resident_id: int) -> Sequence[Binding]:
         stmt = sa.select(Binding).where(Binding.resident_id == resident_id).order_by(Binding.id)
         return (await self.session.scalars(stmt)).all()

@@ -1,0 +1,174 @@
+"""What a batch of actions is decided against: the stored history, fetched once, plus the batch's own actions.
+
+``ActionService.assess`` asks its history for the registered asset, the previous reading, overlapping spans,
+claimed evidence and cap usage. Record actions one by one and each question is a query that sees the actions
+recorded before it. This view answers the same questions for a whole batch from a few queries made up front,
+and adds each action of the batch as it is decided, so every answer is the one the one-by-one path would give.
+The caller holds the advisory locks of every key involved, so the stored history cannot change meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from methodologies._sdk import Methodology
+from service.actions.models import Action, ActionStatus, Asset, Occupancy
+from service.actions.repository import ActionRepository
+from service.methodology.models import ParamVersion
+from service.methodology.params import ParamService, ResolvedParams
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A stored or batch action as a previous reading: what ``latest_in_history`` callers use of it."""
+
+    occurred_at: dt.datetime
+    id: int
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Span:
+    action_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Every key the batch's decisions will ask about."""
+
+    assets: set[tuple[str, str]]
+    history: dict[str, dt.datetime]  # history key -> latest occurrence asked about
+    scopes: set[str]
+    window: tuple[dt.datetime, dt.datetime] | None  # earliest start, latest end of the batch's spans
+    claims: set[str]
+    counters: set[str]
+
+
+class BatchHistory(ActionRepository):
+    """An ``ActionRepository`` whose reads come from one prefetch plus the batch's own earlier actions."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._assets: dict[tuple[str, str], Asset] = {}
+        self._stored_latest: dict[str, Reading] = {}
+        self._batch_readings: dict[str, list[Reading]] = defaultdict(list)
+        self._spans: dict[str, list[Span]] = defaultdict(list)
+        self._claims: dict[str, int] = {}
+        self._counters: dict[str, int] = {}
+
+    async def load(self, lookups: Lookups) -> None:
+        await self._load_assets(lookups.assets)
+        await self._load_history(lookups.history)
+        await self._load_spans(lookups.scopes, lookups.window)
+        self._claims = await super().claimed(sorted(lookups.claims))
+        self._counters = await super().counters(sorted(lookups.counters))
+
+    # what assess asks -------------------------------------------------------------------------------
+    async def asset(self, kind: str, ref: str) -> Asset | None:
+        return self._assets.get((kind, ref))
+
+    async def latest_in_history(self, history_key: str, before: dt.datetime) -> Any:
+        candidates = [r for r in self._batch_readings.get(history_key, []) if r.occurred_at <= before]
+        stored = self._stored_latest.get(history_key)
+        if stored is not None and stored.occurred_at > before:
+            # The prefetch holds the newest stored reading; an older one is needed here (rare: the batch
+            # reports readings older than one already stored), so ask for exactly it.
+            action = await super().latest_in_history(history_key, before)
+            stored = Reading(action.occurred_at, action.id, action.evidence) if action else None
+        if stored is not None:
+            candidates.append(stored)
+        return max(candidates, key=lambda r: (r.occurred_at, r.id), default=None)
+
+    async def overlapping(self, scope_key: str, start: dt.datetime, end: dt.datetime) -> list[int]:
+        spans = self._spans.get(scope_key, [])
+        return sorted({s.action_id for s in spans if s.starts_at < end and s.ends_at > start})
+
+    async def claimed(self, keys: list[str]) -> dict[str, int]:
+        return {key: self._claims[key] for key in keys if key in self._claims}
+
+    async def counters(self, keys: list[str]) -> dict[str, int]:
+        return {key: self._counters[key] for key in keys if key in self._counters}
+
+    # the batch's own actions ------------------------------------------------------------------------
+    def add_reading(self, history_key: str, reading: Reading) -> None:
+        self._batch_readings[history_key].append(reading)
+
+    def add_span(self, scope_key: str, span: Span) -> None:
+        self._spans[scope_key].append(span)
+
+    def add_claim(self, key: str, action_id: int) -> None:
+        self._claims[key] = action_id
+
+    def add_to_usage(self, key: str, amount_micro: int) -> None:
+        self._counters[key] = self._counters.get(key, 0) + amount_micro
+
+    # prefetch ---------------------------------------------------------------------------------------
+    async def _load_assets(self, wanted: set[tuple[str, str]]) -> None:
+        if not wanted:
+            return
+        refs = sorted({ref for _, ref in wanted})
+        rows = await self.session.scalars(sa.select(Asset).where(Asset.ref.in_(refs)))
+        self._assets = {(a.kind, a.ref): a for a in rows if (a.kind, a.ref) in wanted}
+
+    async def _load_history(self, latest_needed: dict[str, dt.datetime]) -> None:
+        if not latest_needed:
+            return
+        stmt = (
+            sa.select(Action.history_key, Action.occurred_at, Action.id, Action.evidence)
+            .where(
+                Action.history_key.in_(sorted(latest_needed)),
+                Action.status == ActionStatus.ACCEPTED,
+                Action.occurred_at <= max(latest_needed.values()),
+            )
+            .order_by(Action.history_key, Action.occurred_at.desc(), Action.id.desc())
+            .ext(postgresql.distinct_on(Action.history_key))
+        )
+        for key, occurred_at, action_id, evidence in (await self.session.execute(stmt)).all():
+            self._stored_latest[key] = Reading(occurred_at, action_id, evidence)
+
+    async def _load_spans(self, scopes: set[str], window: tuple[dt.datetime, dt.datetime] | None) -> None:
+        if not scopes or window is None:
+            return
+        start, end = window
+        stmt = sa.select(
+            Occupancy.scope_key, Occupancy.action_id, Occupancy.starts_at, Occupancy.ends_at
+        ).where(Occupancy.scope_key.in_(sorted(scopes)), Occupancy.starts_at < end, Occupancy.ends_at > start)
+        for scope, action_id, starts_at, ends_at in (await self.session.execute(stmt)).all():
+            self._spans[scope].append(Span(action_id, starts_at, ends_at))
+
+
+class BatchParams(ParamService):
+    """The batch's parameter versions, read once; each action still gets the version in effect."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._versions: dict[str, list[ParamVersion]] = {}
+        self._resolved: dict[tuple[str, int], ResolvedParams] = {}
+
+    async def load(self, methodologies: list[Methodology]) -> None:
+        for methodology in methodologies:
+            if methodology.id not in self._versions:
+                self._versions[methodology.id] = await self.versions(methodology)
+
+    async def effective(self, methodology: Methodology, at: dt.datetime) -> ResolvedParams:
+        versions = self._versions.get(methodology.id)
+        if versions is None:
+            return await super().effective(methodology, at)
+        # The newest version whose effective_from has come, as ParamRepository.effective selects it.
+        in_effect = [v for v in versions if v.effective_from <= at]
+        if not in_effect:
+            return await super().effective(methodology, at)
+        row = max(in_effect, key=lambda v: v.version)
+        key = (methodology.id, row.version)
+        if key not in self._resolved:
+            self._resolved[key] = self.resolve(methodology, row)
+        return self._resolved[key]

@@ -1,0 +1,138 @@
+"""Issuing many credits at once: the batch credit path's side of the ledger, a few statements for any number.
+
+It writes exactly the rows ``Ledger.issue`` writes one at a time (transfer, idempotency record, expiry lot,
+both balances), for keys the caller guarantees are fresh: they name actions created in the same transaction,
+so no earlier request can hold them. Accounts are locked in ascending id order, as every ledger writer locks
+them, then updated with one statement. PostgreSQL only (transfer ids come from the sequence up front).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.sql import next_ids
+from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer
+from service.ledger.service import Ledger, TransferRequest, validate_amount_and_key
+from service.settings import LedgerSettings
+
+
+@dataclass(frozen=True)
+class Credit:
+    resident_id: int
+    amount: int
+    idempotency_key: str
+    reference: str | None = None
+
+
+async def issue_many(
+    session: AsyncSession, settings: LedgerSettings, zone: ZoneInfo, credits: list[Credit], now: dt.datetime
+) -> list[int]:
+    """Issue every credit to its resident's wallet; the new transfer ids, in the order of ``credits``."""
+    if not credits:
+        return []
+    for credit in credits:
+        validate_amount_and_key(credit.amount, credit.idempotency_key)
+    wallets = await ensure_accounts(
+        session, {f"wallet:{c.resident_id}": (AccountKind.WALLET, c.resident_id) for c in credits}
+    )
+    wallet_of = {c.resident_id: wallets[f"wallet:{c.resident_id}"] for c in credits}
+    shards = {wallet % settings.issuance_shards for wallet in wallet_of.values()}
+    sources = await ensure_accounts(session, {f"issuance:{s}": (AccountKind.ISSUANCE, None) for s in shards})
+    ids = await next_ids(session, Transfer.__table__, len(credits))
+    expires_at = Ledger(session, settings, zone).lot_expiry(now)
+    transfers, records, lots = [], [], []
+    deltas: dict[int, int] = defaultdict(int)
+    for transfer_id, credit in zip(ids, credits, strict=True):
+        wallet = wallet_of[credit.resident_id]
+        source = sources[f"issuance:{wallet % settings.issuance_shards}"]
+        request = TransferRequest(
+            source, wallet, credit.amount, "credit", credit.idempotency_key, credit.reference
+        )
+        transfers.append(_transfer_row(transfer_id, request, now))
+        records.append(
+            {
+                "key": credit.idempotency_key,
+                "fingerprint": request.fingerprint("transfer"),
+                "operation": "transfer",
+                "transfer_id": transfer_id,
+                "hold_id": None,
+                "created_at": now,
+            }
+        )
+        lots.append(
+            {
+                "account_id": wallet,
+                "transfer_id": transfer_id,
+                "amount": credit.amount,
+                "remaining": credit.amount,
+                "held": 0,
+                "expires_at": expires_at,
+                "created_at": now,
+            }
+        )
+        deltas[wallet] += credit.amount
+        deltas[source] -= credit.amount
+    await session.execute(sa.insert(Transfer), transfers)
+    await session.execute(sa.insert(IdempotencyRecord), records)
+    await session.execute(sa.insert(Lot), lots)
+    await apply_deltas(session, deltas)
+    return ids
+
+
+async def ensure_accounts(session: AsyncSession, wanted: dict[str, tuple[str, int | None]]) -> dict[str, int]:
+    """Account ids by code, creating the missing ones (``wanted``: code -> (kind, owner id))."""
+    codes = sorted(wanted)
+    found = await _account_ids(session, codes)
+    missing = [code for code in codes if code not in found]
+    if missing:
+        rows = [
+            {"kind": wanted[c][0], "code": c, "owner_id": wanted[c][1], "balance": 0, "held": 0}
+            for c in missing
+        ]
+        stmt = postgresql.insert(Account).on_conflict_do_nothing(index_elements=["code"])
+        await session.execute(stmt.values(created_at=sa.func.now()), rows)
+        found |= await _account_ids(session, missing)
+    return found
+
+
+async def apply_deltas(session: AsyncSession, deltas: dict[int, int]) -> None:
+    """Add each delta to its account's balance: rows locked in ascending id order, then one UPDATE."""
+    ids = sorted(deltas)
+    await session.execute(
+        sa.select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+    )
+    await session.execute(
+        sa.text(
+            "UPDATE accounts SET balance = accounts.balance + d.delta "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS bigint[])) AS d(id, delta) "
+            "WHERE accounts.id = d.id"
+        ),
+        {"ids": ids, "deltas": [deltas[i] for i in ids]},
+    )
+
+
+async def _account_ids(session: AsyncSession, codes: list[str]) -> dict[str, int]:
+    rows = await session.execute(sa.select(Account.code, Account.id).where(Account.code.in_(codes)))
+    return dict(rows.all())
+
+
+def _transfer_row(transfer_id: int, request: TransferRequest, now: dt.datetime) -> dict[str, object]:
+    return {
+        "id": transfer_id,
+        "debit_account_id": request.debit_account_id,
+        "credit_account_id": request.credit_account_id,
+        "amount": request.amount,
+        "kind": request.kind,
+        "reference": request.reference,
+        "idempotency_key": request.idempotency_key,
+        "reverses_id": None,
+        "hold_id": None,
+        "created_at": now,
+    }

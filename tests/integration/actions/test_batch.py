@@ -1,0 +1,316 @@
+"""The batch credit path decides and writes exactly what recording the same items one by one would.
+
+Each comparison runs the items both ways from the same stored history (each in a savepoint rolled back
+afterwards) and compares everything the credit path writes: the actions with their reasons, breakdown and
+context, occupancy, claims, cap counters, transfers, lots and balances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from service.actions.assets import register_asset
+from service.actions.batch import ActionSummary, BatchCredit, BatchItem
+from service.actions.models import Action, CapCounter, EvidenceClaim, Occupancy
+from service.errors import DomainError
+from service.ledger.models import Account, Lot, Transfer
+from service.ledger.service import Ledger
+from service.ledger.verify import verify_ledger
+from tests.conftest import make_settings
+from tests.integration.actions.conftest import (
+    NOW,
+    PV_SYSTEM,
+    ZONE,
+    actions_for,
+    bus,
+    charging,
+    new_resident,
+    parked,
+)
+
+NOW_PV = dt.datetime(2026, 7, 2, 12, 0, tzinfo=ZONE)
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def pg_settings(tmp_path, pg_url):  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path, pg_url)
+
+
+def reading(start: dt.datetime, end: dt.datetime, **energy: str) -> dict[str, str]:
+    return {"system_id": "PV-001", "period_start": start.isoformat(), "period_end": end.isoformat(), **energy}
+
+
+async def one_by_one(session, settings, registry, items: list[BatchItem], clock) -> list[Any]:  # type: ignore[no-untyped-def]
+    service = actions_for(session, settings, registry, clock=clock)
+    results: list[Any] = []
+    for item in items:
+        try:
+            recorded = await service.record_action(
+                item.resident_id, item.methodology_id, item.evidence, item.reported_at, item.source
+            )
+        except DomainError as refused:
+            results.append(refused)
+        else:
+            results.append(ActionSummary.of(recorded.action))
+    return results
+
+
+async def written(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Everything the credit path wrote, with database ids replaced by source keys and account codes."""
+    actions = (await session.scalars(sa.select(Action))).all()
+    source = {a.id: a.source_key for a in actions}
+    # A wallet made in a rolled-back run gets a new id next time, and with it another issuance shard.
+    codes = {
+        i: ("issuance" if c.startswith("issuance:") else c)
+        for i, c in (await session.execute(sa.select(Account.id, Account.code))).all()
+    }
+    transfers = (await session.scalars(sa.select(Transfer))).all()
+    balances: dict[str, int] = {}
+    for account_id, balance in (await session.execute(sa.select(Account.id, Account.balance))).all():
+        balances[codes[account_id]] = balances.get(codes[account_id], 0) + balance
+    by_transfer = {a.transfer_id: a.source_key for a in actions if a.transfer_id}
+
+    def context(c: dict[str, Any]) -> dict[str, Any]:
+        c = dict(c)
+        c["overlapping"] = sorted(source.get(i, f"id:{i}") for i in c.get("overlapping", []))
+        c["claimed_by"] = {k: source.get(v, v) for k, v in c.get("claimed_by", {}).items()}
+        return c
+
+    return {
+        "actions": {
+            a.source_key: (
+                a.resident_id,
+                a.methodology_id,
+                a.status,
+                a.reasons,
+                a.grams,
+                a.coins,
+                a.remainder_grams,
+                a.params_version,
+                a.params_hash,
+                a.history_key,
+                a.evidence,
+                a.breakdown,
+                context(a.context),
+                a.occurred_at,
+                by_transfer.get(a.transfer_id) if a.transfer_id else None,
+            )
+            for a in actions
+        },
+        "occupancy": sorted(
+            (source[o.action_id], o.scope_key, o.starts_at, o.ends_at)
+            for o in (await session.scalars(sa.select(Occupancy))).all()
+        ),
+        "claims": {
+            c.key: source[c.action_id] for c in (await session.scalars(sa.select(EvidenceClaim))).all()
+        },
+        "counters": dict((await session.execute(sa.select(CapCounter.key, CapCounter.used_micro))).all()),
+        "balances": balances,
+        "transfers": sorted(
+            (codes[t.debit_account_id], codes[t.credit_account_id], t.amount, t.kind, by_transfer.get(t.id))
+            for t in transfers
+        ),
+        "lots": sorted(
+            (codes[lot.account_id], lot.amount, lot.remaining, lot.expires_at)
+            for lot in (await session.scalars(sa.select(Lot))).all()
+        ),
+    }
+
+
+def comparable(results: list[Any], session_sources: dict[int, str]) -> list[Any]:
+    out = []
+    for r in results:
+        if isinstance(r, DomainError):
+            out.append(("refused", r.code))
+        else:
+            out.append((session_sources[r.action_id], r.status, r.grams, r.coins, r.reasons))
+    return out
+
+
+async def both_ways(session, settings, registry, items: list[BatchItem], clock) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """(one by one, batch): each the comparable results and what was written."""
+    outcomes = []
+    for run in ("one_by_one", "batch"):
+        savepoint = await session.begin_nested()
+        if run == "batch":
+            results = await BatchCredit(session, settings, registry, clock).record(items)
+        else:
+            results = await one_by_one(session, settings, registry, items, clock)
+        sources = dict((await session.execute(sa.select(Action.id, Action.source_key))).all())
+        report = await verify_ledger(session)
+        assert report.ok, report.as_text()
+        outcomes.append((comparable(results, sources), await written(session)))
+        await savepoint.rollback()
+    return outcomes[0], outcomes[1]
+
+
+async def test_a_mixed_batch_matches_one_by_one(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
+    settings = pg_settings
+    async with pg_database.session() as session:
+        rider, other = await new_resident(session, "13900000201"), await new_resident(session, "13900000202")
+        service = actions_for(session, settings, registry)
+        morning = NOW - dt.timedelta(hours=10)
+        await service.record_action(rider, "bus_trip", bus(morning), None, "stored:1")
+        await service.record_action(other, "ev_charging", charging(NOW - 2 * DAY, "S-OLD"), None, "stored:2")
+        items = [
+            BatchItem(rider, "bus_trip", bus(morning + dt.timedelta(minutes=5)), None, "b:overlaps-stored"),
+            *(
+                BatchItem(rider, "bus_trip", bus(morning + dt.timedelta(minutes=30 * n)), None, f"b:trip:{n}")
+                for n in range(1, 14)  # past the daily trip and gram caps, some overlapping each other
+            ),
+            BatchItem(rider, "bus_trip", bus(morning + dt.timedelta(minutes=40)), None, "b:trip:1"),  # repeat
+            BatchItem(rider, "bus_trip", bus(morning), None, "stored:1"),  # already stored
+            BatchItem(rider, "bus_trip", {"boarded_at": "yesterday"}, None, "b:invalid"),
+            BatchItem(rider, "no_such_methodology", {}, None, "b:unknown"),
+            BatchItem(rider, "ev_charging", charging(NOW - 3 * DAY, "S-OLD"), None, "b:claimed-stored"),
+            BatchItem(rider, "ev_charging", charging(NOW - 3 * DAY, "S-NEW"), None, "b:ev:1"),
+            BatchItem(other, "ev_charging", charging(NOW - 4 * DAY, "S-NEW"), None, "b:ev:claimed-in-batch"),
+            BatchItem(other, "ev_charging", charging(NOW - 1 * DAY, "S-2", kwh="100"), None, "b:ev:cap:1"),
+            BatchItem(
+                other,
+                "ev_charging",
+                charging(NOW - 1 * DAY + dt.timedelta(hours=6), "S-3", kwh="60"),
+                None,
+                "b:ev:cap:2",
+            ),
+            *(
+                BatchItem(other, "car_free_day", parked((NOW - n * DAY).date()), None, f"b:car:{n}")
+                for n in range(1, 12)
+            ),
+            BatchItem(rider, "car_free_day", parked((NOW - DAY).date()), None, "b:car:someone-else"),
+        ]
+        one, batch = await both_ways(session, settings, registry, items, lambda: NOW)
+        assert batch == one
+        statuses = [r[1] for r in one[0] if r[0] != "refused"]
+        assert "accepted" in statuses
+        assert "rejected" in statuses
+        assert ("refused", "invalid_evidence") in one[0]
+
+
+async def test_meter_readings_see_stored_and_batch_history(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
+    settings = pg_settings
+    async with pg_database.session() as session:
+        owner = await new_resident(session, "13900000203")
+        await register_asset(session, registry, owner, "pv_system", "PV-001", PV_SYSTEM)
+        d20 = dt.datetime(2026, 6, 20, tzinfo=ZONE)
+        clock = lambda: NOW_PV  # noqa: E731
+        service = actions_for(session, settings, registry, clock=clock)
+        meter = {"meter_start_kwh": "1000", "meter_end_kwh": "1025"}
+        await service.record_action(
+            owner, "rooftop_solar", reading(d20, d20 + DAY, **meter), None, "pv:stored"
+        )
+
+        def day(n: int, start: str, end: str) -> dict[str, str]:
+            return reading(d20 + n * DAY, d20 + (n + 1) * DAY, meter_start_kwh=start, meter_end_kwh=end)
+
+        items = [
+            BatchItem(owner, "rooftop_solar", day(1, "1025", "1050"), None, "pv:1"),  # previous: stored
+            BatchItem(owner, "rooftop_solar", day(2, "1040", "1060"), None, "pv:2"),  # runs back vs pv:1
+            BatchItem(owner, "rooftop_solar", day(3, "1050", "1070"), None, "pv:3"),
+            BatchItem(
+                owner, "rooftop_solar", day(-2, "950", "975"), None, "pv:older"
+            ),  # before the stored one
+            BatchItem(owner, "rooftop_solar", day(0, "1000", "1025"), None, "pv:again"),  # overlaps stored
+        ]
+        one, batch = await both_ways(session, settings, registry, items, clock)
+        assert batch == one
+        assert [r[4] for r in one[0]][:2] == [[], ["meter_rollback"]]
+
+
+async def test_a_batch_credit_replays_through_the_ledger(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
+    """The idempotency records the batch writes are the ones Ledger.issue would: a replay moves nothing."""
+    settings = pg_settings
+    async with pg_database.session() as session:
+        rider = await new_resident(session, "13900000204")
+        items = [BatchItem(rider, "bus_trip", bus(NOW - dt.timedelta(hours=3)), None, "replay:1")]
+        (summary,) = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+        assert isinstance(summary, ActionSummary)
+        assert summary.coins == 13
+        action = await session.get(Action, summary.action_id)
+        ledger = Ledger(session, settings.ledger, settings.zone)
+        again = await ledger.issue(
+            rider, 13, kind="credit", idempotency_key=f"action:{action.id}", reference=f"action:{action.id}"
+        )
+        assert again.id == action.transfer_id
+        wallet = await session.scalar(sa.select(Account.balance).where(Account.code == f"wallet:{rider}"))
+        assert wallet == 13
+        assert (await verify_ledger(session)).ok
+
+
+async def test_sqlite_records_the_batch_one_by_one(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
+        rider = await new_resident(session, "13900000205")
+        trips = [bus(NOW - dt.timedelta(hours=h)) for h in (5, 4, 4)]
+        items = [BatchItem(rider, "bus_trip", t, None, f"d:{n}") for n, t in enumerate(trips)]
+        results = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+        assert [r.status for r in results] == ["accepted", "accepted", "rejected"]
+        assert results[2].reasons == ["overlap"]
+        assert (await verify_ledger(session)).ok
+
+
+trip_starts = st.lists(
+    st.tuples(
+        st.integers(0, 1), st.integers(0, 2 * 24 * 4 - 1), st.sampled_from([10, 20, 45]), st.booleans()
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@hyp_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(trips=trip_starts)
+async def test_random_trips_batch_as_one_by_one(pg_database, pg_settings, registry, trips) -> None:  # type: ignore[no-untyped-def]
+    settings = pg_settings
+    async with pg_database.session() as session:
+        residents = [await new_resident(session, f"139000003{n:02d}") for n in range(2)]
+        base = NOW - dt.timedelta(days=3)
+        items = []
+        for n, (who, quarter, minutes, repeat) in enumerate(trips):
+            source = f"h:{n - 1}" if repeat and n else f"h:{n}"
+            start = base + dt.timedelta(minutes=15 * quarter)
+            items.append(BatchItem(residents[who], "bus_trip", bus(start, minutes), None, source))
+        one, batch = await both_ways(session, settings, registry, items, lambda: NOW)
+        assert batch == one
+        await session.rollback()
+
+
+async def test_racing_batches_credit_each_trip_once(pg_committed, registry, settings_factory) -> None:  # type: ignore[no-untyped-def]
+    """Eight batches and eight single reports of the same trips at once: every trip credited once."""
+    settings = settings_factory(pg_committed)
+    async with pg_committed.session() as session:
+        rider = await new_resident(session, "13900000206")
+    starts = [NOW - dt.timedelta(hours=12) + dt.timedelta(minutes=30 * n) for n in range(8)]
+
+    async def batch(k: int) -> None:
+        async with pg_committed.session() as session:
+            items = [
+                BatchItem(rider, "bus_trip", bus(s), None, f"race:{k}:{n}") for n, s in enumerate(starts)
+            ]
+            await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+            await session.commit()
+
+    async def single(k: int) -> None:
+        async with pg_committed.session() as session:
+            await actions_for(session, settings, registry).record_action(
+                rider, "bus_trip", bus(starts[k]), None, f"race:single:{k}"
+            )
+            await session.commit()
+
+    await asyncio.gather(*(batch(k) for k in range(8)), *(single(k) for k in range(8)))
+    async with pg_committed.session() as session:
+        accepted = (
+            await session.scalars(sa.select(Action.occurred_at).where(Action.status == "accepted"))
+        ).all()
+        assert sorted(accepted) == sorted(starts)
+        balance = await session.scalar(sa.select(Account.balance).where(Account.code == f"wallet:{rider}"))
+        assert balance == 8 * 13
+        assert (await verify_ledger(session)).ok
