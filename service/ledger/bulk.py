@@ -103,10 +103,18 @@ async def ensure_accounts(session: AsyncSession, wanted: dict[str, tuple[str, in
 
 
 async def apply_deltas(session: AsyncSession, deltas: dict[int, int]) -> None:
-    """Add each delta to its account's balance: rows locked in ascending id order, then one UPDATE."""
+    """Add each delta to its account's balance: rows locked in ascending id order, then one UPDATE.
+
+    The lock is FOR NO KEY UPDATE, the one an UPDATE of the balance takes: a plain FOR UPDATE would also
+    wait for the key-share locks that foreign keys (a transfer, a lot) take on the account, and two batches
+    that each inserted transfers against the same issuance account would deadlock on those.
+    """
     ids = sorted(deltas)
     await session.execute(
-        sa.select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        sa.select(Account.id)
+        .where(Account.id.in_(ids))
+        .order_by(Account.id)
+        .with_for_update(key_share=True)
     )
     await session.execute(
         sa.text(

@@ -11,16 +11,14 @@ from service.partners.ingest import PROCESS_JOB
 from service.partners.processing import process_events
 from service.partners.repository import PartnerRepository
 
-# Events per transaction: the credit path locks each resident's keys until commit, so short transactions
-# let concurrent jobs interleave instead of queueing behind a whole batch.
-EVENTS_PER_COMMIT = 25
-
-
 async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[str, int]:
+    # One transaction per batch_size events: the batch credit path costs a few statements per batch, and
+    # its locks (each resident's keys, the wallet rows) are held only for that transaction.
+    per_commit = ctx["settings"].partners.batch_size
     counts: dict[str, int] = {}
-    for start in range(0, len(event_ids), EVENTS_PER_COMMIT):
+    for start in range(0, len(event_ids), per_commit):
         async with unit_of_work(ctx["database"], ctx["queue"]) as session:
-            chunk = event_ids[start : start + EVENTS_PER_COMMIT]
+            chunk = event_ids[start : start + per_commit]
             outcome = await process_events(session, ctx["settings"], ctx["registry"], chunk)
         for status, count in outcome.counts.items():
             counts[status] = counts.get(status, 0) + count

@@ -314,3 +314,31 @@ async def test_racing_batches_credit_each_trip_once(pg_committed, registry, sett
         balance = await session.scalar(sa.select(Account.balance).where(Account.code == f"wallet:{rider}"))
         assert balance == 8 * 13
         assert (await verify_ledger(session)).ok
+
+
+async def test_racing_batches_of_different_residents_share_issuance_without_deadlock(
+    pg_committed, registry, settings_factory
+) -> None:  # type: ignore[no-untyped-def]
+    """Batches of disjoint residents run at once and all debit the same few issuance accounts."""
+    settings = settings_factory(pg_committed)
+    async with pg_committed.session() as session:
+        riders = [await new_resident(session, f"139000004{n:02d}") for n in range(16)]
+        await session.commit()
+    starts = [NOW - dt.timedelta(days=9) + dt.timedelta(hours=3 * n) for n in range(64)]
+
+    async def batch(rider: int) -> None:
+        for round_ in range(4):  # later rounds find the wallets made: only the balances contend
+            async with pg_committed.session() as session:
+                items = [
+                    BatchItem(rider, "bus_trip", bus(s), None, f"shared:{rider}:{round_}:{n}")
+                    for n, s in enumerate(starts[16 * round_ : 16 * round_ + 16])
+                ]
+                await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+                await session.commit()
+
+    await asyncio.gather(*(batch(r) for r in riders))
+    async with pg_committed.session() as session:
+        codes = [f"wallet:{r}" for r in riders]
+        balances = (await session.scalars(sa.select(Account.balance).where(Account.code.in_(codes)))).all()
+        assert sorted(balances) == [64 * 13] * len(riders)
+        assert (await verify_ledger(session)).ok
