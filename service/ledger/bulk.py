@@ -111,10 +111,7 @@ async def apply_deltas(session: AsyncSession, deltas: dict[int, int]) -> None:
     """
     ids = sorted(deltas)
     await session.execute(
-        sa.select(Account.id)
-        .where(Account.id.in_(ids))
-        .order_by(Account.id)
-        .with_for_update(key_share=True)
+        sa.select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update(key_share=True)
     )
     await session.execute(
         sa.text(

@@ -11,6 +11,7 @@ from service.partners.ingest import PROCESS_JOB
 from service.partners.processing import process_events
 from service.partners.repository import PartnerRepository
 
+
 async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[str, int]:
     # One transaction per batch_size events: the batch credit path costs a few statements per batch, and
     # its locks (each resident's keys, the wallet rows) are held only for that transaction.
