@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
@@ -25,11 +24,14 @@ from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
 from service.actions.service import ActionService, Assessment, action_values, scope_key
 from service.db.base import utcnow
+from service.db.bulk import any_of, bulk_insert
 from service.db.sql import is_postgresql, lock_keys, next_ids
 from service.errors import DomainError
 from service.ledger.bulk import Credit, issue_many
 from service.methodology.registry import Registry
 from service.settings import Settings
+
+ADD_TO_COUNTERS = "ON CONFLICT (key) DO UPDATE SET used_micro = cap_counters.used_micro + excluded.used_micro"
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class BatchCredit:
         repeat of a key decided earlier in the batch gets that decision; refused evidence gets its error.
         """
         sources = sorted({item.source for item in items})
-        stmt = sa.select(Action).where(Action.source_key.in_(sources))
+        stmt = sa.select(Action).where(any_of(Action.source_key, sources))
         stored = {a.source_key: a for a in await self.session.scalars(stmt)}
         fresh: list[_Parsed] = []
         deciding: set[str] = set()
@@ -216,8 +218,7 @@ class BatchCredit:
         transfer_ids = await issue_many(self.session, self.settings.ledger, self.settings.zone, credits, now)
         for row, transfer_id in zip(credited, transfer_ids, strict=True):
             row["transfer_id"] = transfer_id
-        if decided:
-            await self.session.execute(sa.insert(Action), [d.row for d in decided])
+        await bulk_insert(self.session, Action.__table__, [d.row for d in decided])
         await self._hold_ground(accepted)
 
     async def _hold_ground(self, accepted: list[_Decided]) -> None:
@@ -242,16 +243,14 @@ class BatchCredit:
             claims += [{"key": c.key, "action_id": action_id} for c in m.claims(evidence)]
             for key, amount in d.increments.items():
                 usage[key] = usage.get(key, 0) + amount
-        if spans:
-            await self.session.execute(sa.insert(Occupancy), spans)
-        if claims:
-            await self.session.execute(sa.insert(EvidenceClaim), claims)
-        if usage:
-            stmt = postgresql.insert(CapCounter)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["key"], set_={"used_micro": CapCounter.used_micro + stmt.excluded.used_micro}
-            )
-            await self.session.execute(stmt, [{"key": k, "used_micro": usage[k]} for k in sorted(usage)])
+        await bulk_insert(self.session, Occupancy.__table__, spans)
+        await bulk_insert(self.session, EvidenceClaim.__table__, claims)
+        await bulk_insert(
+            self.session,
+            CapCounter.__table__,
+            [{"key": k, "used_micro": usage[k]} for k in sorted(usage)],
+            suffix=ADD_TO_COUNTERS,
+        )
 
 
 def _remember(history: BatchHistory, row: dict[str, Any], assessment: Assessment, resident: int) -> None:

@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
-from service.actions.models import Action, ActionStatus, Asset, Occupancy
+from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository
+from service.db.bulk import any_of
 from service.methodology.models import ParamVersion
 from service.methodology.params import ParamService, ResolvedParams
 
@@ -69,8 +70,8 @@ class BatchHistory(ActionRepository):
         await self._load_assets(lookups.assets)
         await self._load_history(lookups.history)
         await self._load_spans(lookups.scopes, lookups.window)
-        self._claims = await super().claimed(sorted(lookups.claims))
-        self._counters = await super().counters(sorted(lookups.counters))
+        self._claims = await self._load_pairs(EvidenceClaim.key, EvidenceClaim.action_id, lookups.claims)
+        self._counters = await self._load_pairs(CapCounter.key, CapCounter.used_micro, lookups.counters)
 
     # what assess asks -------------------------------------------------------------------------------
     async def asset(self, kind: str, ref: str) -> Asset | None:
@@ -116,8 +117,16 @@ class BatchHistory(ActionRepository):
         if not wanted:
             return
         refs = sorted({ref for _, ref in wanted})
-        rows = await self.session.scalars(sa.select(Asset).where(Asset.ref.in_(refs)))
+        rows = await self.session.scalars(sa.select(Asset).where(any_of(Asset.ref, refs)))
         self._assets = {(a.kind, a.ref): a for a in rows if (a.kind, a.ref) in wanted}
+
+    async def _load_pairs(
+        self, key: sa.ColumnElement[str], value: sa.ColumnElement[int], keys: set[str]
+    ) -> dict[str, int]:
+        if not keys:
+            return {}
+        rows = await self.session.execute(sa.select(key, value).where(any_of(key, sorted(keys))))
+        return dict(rows.all())
 
     async def _load_history(self, latest_needed: dict[str, dt.datetime]) -> None:
         if not latest_needed:
@@ -125,7 +134,7 @@ class BatchHistory(ActionRepository):
         stmt = (
             sa.select(Action.history_key, Action.occurred_at, Action.id, Action.evidence)
             .where(
-                Action.history_key.in_(sorted(latest_needed)),
+                any_of(Action.history_key, sorted(latest_needed)),
                 Action.status == ActionStatus.ACCEPTED,
                 Action.occurred_at <= max(latest_needed.values()),
             )
@@ -141,7 +150,9 @@ class BatchHistory(ActionRepository):
         start, end = window
         stmt = sa.select(
             Occupancy.scope_key, Occupancy.action_id, Occupancy.starts_at, Occupancy.ends_at
-        ).where(Occupancy.scope_key.in_(sorted(scopes)), Occupancy.starts_at < end, Occupancy.ends_at > start)
+        ).where(
+            any_of(Occupancy.scope_key, sorted(scopes)), Occupancy.starts_at < end, Occupancy.ends_at > start
+        )
         for scope, action_id, starts_at, ends_at in (await self.session.execute(stmt)).all():
             self._spans[scope].append(Span(action_id, starts_at, ends_at))
 

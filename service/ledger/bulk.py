@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.bulk import any_of, bulk_insert
 from service.db.sql import next_ids
 from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer
 from service.ledger.service import Ledger, TransferRequest, validate_amount_and_key
@@ -79,9 +79,9 @@ async def issue_many(
         )
         deltas[wallet] += credit.amount
         deltas[source] -= credit.amount
-    await session.execute(sa.insert(Transfer), transfers)
-    await session.execute(sa.insert(IdempotencyRecord), records)
-    await session.execute(sa.insert(Lot), lots)
+    await bulk_insert(session, Transfer.__table__, transfers)
+    await bulk_insert(session, IdempotencyRecord.__table__, records)
+    await bulk_insert(session, Lot.__table__, lots)
     await apply_deltas(session, deltas)
     return ids
 
@@ -96,8 +96,10 @@ async def ensure_accounts(session: AsyncSession, wanted: dict[str, tuple[str, in
             {"kind": wanted[c][0], "code": c, "owner_id": wanted[c][1], "balance": 0, "held": 0}
             for c in missing
         ]
-        stmt = postgresql.insert(Account).on_conflict_do_nothing(index_elements=["code"])
-        await session.execute(stmt.values(created_at=sa.func.now()), rows)
+        now = dt.datetime.now(dt.UTC)
+        for row in rows:
+            row["created_at"] = now
+        await bulk_insert(session, Account.__table__, rows, suffix="ON CONFLICT (code) DO NOTHING")
         found |= await _account_ids(session, missing)
     return found
 
@@ -124,7 +126,7 @@ async def apply_deltas(session: AsyncSession, deltas: dict[int, int]) -> None:
 
 
 async def _account_ids(session: AsyncSession, codes: list[str]) -> dict[str, int]:
-    rows = await session.execute(sa.select(Account.code, Account.id).where(Account.code.in_(codes)))
+    rows = await session.execute(sa.select(Account.code, Account.id).where(any_of(Account.code, codes)))
     return dict(rows.all())
 
 

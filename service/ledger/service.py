@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +44,7 @@ class TransferRequest:
     reference: str | None = None
 
     def fingerprint(self, operation: str, **extra: object) -> str:
-        body = {"operation": operation, **asdict(self), **extra}
+        body = {"operation": operation, **vars(self), **extra}  # fields are plain values: no deep copy
         body.pop("idempotency_key")
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,8 +23,8 @@ from service.db.base import utcnow
 from service.errors import DomainError
 from service.ledger.deferred import defer_issuance
 from service.methodology.registry import Registry
-from service.partners.models import EventStatus, PartnerEvent
-from service.partners.repository import PartnerRepository
+from service.partners.models import EventStatus
+from service.partners.repository import Finished, PartnerRepository, Pending
 from service.settings import Settings
 
 log = logging.getLogger("tanbi.partners")
@@ -33,12 +34,9 @@ log = logging.getLogger("tanbi.partners")
 class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
 
-    def add(self, status: str) -> None:
-        self.counts[status] = self.counts.get(status, 0) + 1
 
-
-def source_key(event: PartnerEvent) -> str:
-    return f"partner:{event.partner_id}:event:{event.event_id}"
+def source_key(partner_id: int, event_id: str) -> str:
+    return f"partner:{partner_id}:event:{event_id}"
 
 
 async def process_events(
@@ -52,77 +50,77 @@ async def process_events(
     events = await repo.events_to_process(event_ids)
     residents = await repo.active_bindings({(e.partner_id, e.subject_hash) for e in events})
     bound = [e for e in events if (e.partner_id, e.subject_hash) in residents]
-    for event in events:
-        if (event.partner_id, event.subject_hash) not in residents:
-            _finish(event, EventStatus.UNCLAIMED, clock())
+    finished = [_unclaimed(e, clock()) for e in events if (e.partner_id, e.subject_hash) not in residents]
     items = [_item(e, residents[(e.partner_id, e.subject_hash)]) for e in bound]
     try:
         async with session.begin_nested():
             results = await BatchCredit(session, settings, registry, clock).record(items)
     except Exception:
         log.exception("crediting a batch of %d events failed; crediting them one by one", len(items))
-        await _one_by_one(session, settings, registry, bound, residents, clock)
+        finished += await _one_by_one(session, settings, registry, bound, items, clock)
     else:
-        for event, result in zip(bound, results, strict=True):
-            _apply(event, result, clock())
-    await session.flush()
-    outcome = Outcome()
-    for event in events:
-        outcome.add(event.status)
-    return outcome
+        finished += [_outcome(e, r, clock()) for e, r in zip(bound, results, strict=True)]
+    await repo.finish_events(finished)
+    return Outcome(dict(Counter(f.status for f in finished)))
 
 
-def _item(event: PartnerEvent, resident_id: int) -> BatchItem:
-    return BatchItem(resident_id, event.type, event.evidence, event.occurred_at, source_key(event))
+def _item(event: Pending, resident_id: int) -> BatchItem:
+    source = source_key(event.partner_id, event.event_id)
+    return BatchItem(resident_id, event.type, event.evidence, event.occurred_at, source)
 
 
 async def _one_by_one(
     session: AsyncSession,
     settings: Settings,
     registry: Registry,
-    events: list[PartnerEvent],
-    residents: dict[tuple[int, str], int],
+    events: list[Pending],
+    items: list[BatchItem],
     clock: Callable[[], dt.datetime],
-) -> None:
+) -> list[Finished]:
     defer_issuance(session)  # one issuance UPDATE per account at commit, not one per credit (hot rows)
     actions = ActionService(session, settings, registry, clock=clock)
-    for event in events:
-        item = _item(event, residents[(event.partner_id, event.subject_hash)])
+    finished = []
+    for event, item in zip(events, items, strict=True):
         try:
             recorded = await actions.record_action(
                 item.resident_id, item.methodology_id, item.evidence, item.reported_at, item.source
             )
         except DomainError as refused:  # e.g. evidence that an upgraded methodology no longer accepts
-            _apply(event, refused, clock())
+            finished.append(_outcome(event, refused, clock()))
         except Exception as exc:  # a fault, not a verdict: retried until max_attempts, then failed
-            _fault(event, exc, settings.partners.max_attempts, clock())
+            finished.append(_fault(event, exc, settings.partners.max_attempts, clock()))
         else:
-            _apply(event, ActionSummary.of(recorded.action), clock())
+            finished.append(_outcome(event, ActionSummary.of(recorded.action), clock()))
+    return finished
 
 
-def _apply(event: PartnerEvent, result: Result, now: dt.datetime) -> None:
+def _unclaimed(event: Pending, now: dt.datetime) -> Finished:
+    return Finished(event.id, EventStatus.UNCLAIMED, None, None, None, [], None, event.attempts, now)
+
+
+def _outcome(event: Pending, result: Result, now: dt.datetime) -> Finished:
     if isinstance(result, DomainError):
-        event.reasons = [result.code]
-        _finish(event, EventStatus.REJECTED, now)
-        return
-    event.action_id, event.grams, event.coins, event.reasons = (
+        return Finished(
+            event.id, EventStatus.REJECTED, None, None, None, [result.code], None, event.attempts, now
+        )
+    status = EventStatus.CREDITED if result.status == ActionStatus.ACCEPTED else EventStatus.REJECTED
+    return Finished(
+        event.id,
+        status,
         result.action_id,
         result.grams,
         result.coins,
         result.reasons,
+        None,
+        event.attempts,
+        now,
     )
-    accepted = result.status == ActionStatus.ACCEPTED
-    _finish(event, EventStatus.CREDITED if accepted else EventStatus.REJECTED, now)
 
 
-def _fault(event: PartnerEvent, exc: Exception, max_attempts: int, now: dt.datetime) -> None:
-    event.attempts += 1
-    event.error = f"{type(exc).__name__}: {exc}"[:500]
-    log.error("processing partner event %s failed (attempt %d): %s", event.id, event.attempts, event.error)
-    if event.attempts >= max_attempts:
-        _finish(event, EventStatus.FAILED, now)
-
-
-def _finish(event: PartnerEvent, status: EventStatus, now: dt.datetime) -> None:
-    event.status = status
-    event.processed_at = now
+def _fault(event: Pending, exc: Exception, max_attempts: int, now: dt.datetime) -> Finished:
+    attempts = event.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    log.error("processing partner event %s failed (attempt %d): %s", event.id, attempts, error)
+    if attempts >= max_attempts:
+        return Finished(event.id, EventStatus.FAILED, None, None, None, [], error, attempts, now)
+    return Finished(event.id, EventStatus.RECEIVED, None, None, None, [], error, attempts, None)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.bulk import one_of
+from service.db.sql import is_postgresql
 from service.partners.models import (
     Binding,
     EventStatus,
@@ -72,14 +76,32 @@ class PartnerRepository:
         )
         return await self.session.scalar(stmt)
 
-    async def events_to_process(self, ids: list[int]) -> Sequence[PartnerEvent]:
+    async def events_to_process(self, ids: list[int]) -> list[Pending]:
+        """The events among ``ids`` still ``received``, locked; ones another worker holds are skipped."""
         stmt = (
-            sa.select(PartnerEvent)
-            .where(PartnerEvent.id.in_(ids), PartnerEvent.status == EventStatus.RECEIVED)
+            sa.select(*(PartnerEvent.__table__.c[name] for name in PENDING_COLUMNS))
+            .where(one_of(self.session, PartnerEvent.id, ids), PartnerEvent.status == EventStatus.RECEIVED)
             .order_by(PartnerEvent.id)
             .with_for_update(skip_locked=True)
         )
-        return (await self.session.scalars(stmt)).all()
+        return [Pending(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def finish_events(self, finished: list[Finished]) -> None:
+        """Write each event's outcome; one statement on PostgreSQL."""
+        if not finished:
+            return
+        rows = [dict(vars(f)) for f in finished]  # shallow: asdict deep-copies every reasons list
+        if is_postgresql(self.session):
+            columns = {k: [r[k] for r in rows] for k in rows[0]}
+            columns["reasons"] = [json.dumps(r) for r in columns["reasons"]]
+            await self.session.execute(sa.text(FINISH_SQL), columns)
+            return
+        for row in rows:
+            row["reasons"] = row["reasons"] or []
+        params = {name: sa.bindparam(f"v_{name}") for name in rows[0] if name != "id"}
+        table = PartnerEvent.__table__
+        stmt = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(**params)
+        await self.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
 
     async def stuck_event_ids(self, before: dt.datetime, limit: int) -> list[int]:
         stmt = (
@@ -114,6 +136,17 @@ class PartnerRepository:
             stmt = stmt.where(PartnerEvent.received_at < until)
         return (await self.session.scalars(stmt.order_by(PartnerEvent.id).limit(limit))).all()
 
+    async def active_bindings(self, subjects: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Resident ids by (partner id, subject hash), for the subjects that are bound now."""
+        if not subjects:
+            return {}
+        stmt = sa.select(Binding.partner_id, Binding.subject_hash, Binding.resident_id).where(
+            one_of(self.session, Binding.subject_hash, sorted({s for _, s in subjects})),
+            Binding.unbound_at.is_(None),
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return {(p, s): r for p, s, r in rows if (p, s) in subjects}
+
     async def active_binding(self, partner_id: int, subject_hash: str) -> Binding | None:
         stmt = sa.select(Binding).where(
             Binding.partner_id == partner_id,
@@ -121,16 +154,6 @@ class PartnerRepository:
             Binding.unbound_at.is_(None),
         )
         return await self.session.scalar(stmt)
-
-    async def active_bindings(self, subjects: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
-        """Resident ids by (partner id, subject hash), for the subjects that are bound now."""
-        if not subjects:
-            return {}
-        stmt = sa.select(Binding.partner_id, Binding.subject_hash, Binding.resident_id).where(
-            sa.tuple_(Binding.partner_id, Binding.subject_hash).in_(sorted(subjects)),
-            Binding.unbound_at.is_(None),
-        )
-        return {(p, s): r for p, s, r in (await self.session.execute(stmt)).all()}
 
     async def bindings_of(self, resident_id: int) -> Sequence[Binding]:
         stmt = sa.select(Binding).where(Binding.resident_id == resident_id).order_by(Binding.id)
@@ -164,3 +187,52 @@ class PartnerRepository:
             .returning(PartnerEvent.id)
         )
         return list((await self.session.scalars(stmt)).all())
+
+
+# What processing reads of an event, and what it writes back.
+PENDING_COLUMNS = (
+    "id",
+    "partner_id",
+    "event_id",
+    "type",
+    "subject_hash",
+    "occurred_at",
+    "evidence",
+    "attempts",
+)
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    partner_id: int
+    event_id: str
+    type: str
+    subject_hash: str
+    occurred_at: dt.datetime
+    evidence: dict[str, object]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    id: int
+    status: str
+    action_id: int | None
+    grams: int | None
+    coins: int | None
+    reasons: list[str]
+    error: str | None
+    attempts: int
+    processed_at: dt.datetime | None
+
+
+FINISH_SQL = """
+UPDATE partner_events SET status = v.status, action_id = v.action_id, grams = v.grams, coins = v.coins,
+       reasons = v.reasons::jsonb, error = v.error, attempts = v.attempts, processed_at = v.processed_at
+FROM unnest(CAST(:id AS bigint[]), CAST(:status AS text[]), CAST(:action_id AS bigint[]),
+            CAST(:grams AS bigint[]), CAST(:coins AS bigint[]), CAST(:reasons AS text[]),
+            CAST(:error AS text[]), CAST(:attempts AS integer[]), CAST(:processed_at AS timestamptz[]))
+     AS v(id, status, action_id, grams, coins, reasons, error, attempts, processed_at)
+WHERE partner_events.id = v.id
+"""
