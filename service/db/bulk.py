@@ -47,20 +47,22 @@ def _values(column: sa.Column[Any], rows: Sequence[dict[str, Any]]) -> list[Any]
 
 async def bulk_insert(
     session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]], *, suffix: str = ""
-) -> None:
+) -> list[sa.Row[Any]]:
     """Insert ``rows`` (dicts keyed by column name, all with the same keys) in one statement.
 
-    ``suffix`` is appended verbatim (an ``ON CONFLICT`` clause); callers pass only constant SQL.
+    ``suffix`` is appended verbatim (``ON CONFLICT ...``, ``RETURNING ...``); callers pass only constant
+    SQL. Returns the rows a ``RETURNING`` suffix gives back (none without one).
     """
     if not rows:
-        return
+        return []
     columns = [table.c[name] for name in rows[0]]
     types = [_array_type(c) for c in columns]
     names = ", ".join(c.name for c in columns)
     selected = ", ".join(f"v.{c.name}{cast}" for c, (_, cast) in zip(columns, types, strict=True))
     arrays = ", ".join(f"CAST(:{c.name} AS {array})" for c, (array, _) in zip(columns, types, strict=True))
     sql = f"INSERT INTO {table.name} ({names}) SELECT {selected} FROM unnest({arrays}) AS v({names}) {suffix}"  # noqa: S608
-    await session.execute(sa.text(sql), {c.name: _values(c, rows) for c in columns})
+    result = await session.execute(sa.text(sql), {c.name: _values(c, rows) for c in columns})
+    return list(result.all()) if result.returns_rows else []
 
 
 def any_of(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:

@@ -59,6 +59,17 @@ class PartnerRepository:
     async def known_event_ids(self, partner_id: int, event_ids: list[str]) -> set[str]:
         if not event_ids:
             return set()
+        if is_postgresql(self.session):
+            # A join, not "event_id = ANY(:ids)": on a table without statistics yet (a new deployment's
+            # first minutes) the planner filtered every stored event against the whole array.
+            rows = await self.session.execute(
+                sa.text(
+                    "SELECT e.event_id FROM unnest(CAST(:ids AS text[])) AS k(event_id) "
+                    "JOIN partner_events e ON e.partner_id = :partner AND e.event_id = k.event_id"
+                ),
+                {"ids": event_ids, "partner": partner_id},
+            )
+            return set(rows.scalars().all())
         stmt = sa.select(PartnerEvent.event_id).where(
             PartnerEvent.partner_id == partner_id, PartnerEvent.event_id.in_(event_ids)
         )
@@ -141,6 +152,7 @@ class PartnerRepository:
         if not subjects:
             return {}
         stmt = sa.select(Binding.partner_id, Binding.subject_hash, Binding.resident_id).where(
+            one_of(self.session, Binding.partner_id, sorted({p for p, _ in subjects})),
             one_of(self.session, Binding.subject_hash, sorted({s for _, s in subjects})),
             Binding.unbound_at.is_(None),
         )
