@@ -5,7 +5,8 @@
 Starts `tanbi serve` (one API process) and `tanbi worker` (one worker) against a fresh PostgreSQL database
 (from TANBI_TEST_DATABASE_URL, default postgres@127.0.0.1:5432) and Redis (TANBI_TEST_REDIS_URL), binds
 subjects to residents, posts batches of 1,000 bus-trip events, and waits until every event is final.
-Prints events/s (first 202 to last final status) and p50/p99 of the time from receipt to final status.
+Prints events/s (first 202 to last final status), p50/p99 of the time from receipt to final status, and
+whether `tanbi ledger verify` passes afterwards.
 """
 
 from __future__ import annotations
@@ -98,14 +99,24 @@ def batches(total: int, subjects: int) -> list[bytes]:
     return bodies
 
 
-async def post_all(base: str, partner: dict, bodies: list[bytes], concurrency: int) -> float:  # type: ignore[type-arg]
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+async def post_all(
+    base: str,
+    partner: dict,  # type: ignore[type-arg]
+    bodies: list[bytes],
+    concurrency: int,
+    rate: float | None,
+) -> float:
+    """Post every batch; with ``rate`` (events/s) batch k is not sent before k * BATCH / rate seconds."""
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for k, body in enumerate(bodies):
+        queue.put_nowait((k, body))
+    started = time.monotonic()
 
     async def sender(client: httpx.AsyncClient) -> None:
         while not queue.empty():
-            body = queue.get_nowait()
+            k, body = queue.get_nowait()
+            if rate:
+                await asyncio.sleep(max(0.0, started + k * BATCH / rate - time.monotonic()))
             webhook_id, stamp = f"msg_{uuid.uuid4().hex}", str(int(time.time()))
             headers = {
                 "webhook-id": webhook_id,
@@ -118,7 +129,6 @@ async def post_all(base: str, partner: dict, bodies: list[bytes], concurrency: i
             )
             assert response.status_code == 202, response.text
 
-    started = time.monotonic()
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
         await asyncio.gather(*(sender(client) for _ in range(concurrency)))
     return time.monotonic() - started
@@ -167,6 +177,9 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--subjects", type=int, default=2_000)
     parser.add_argument("--concurrency", type=int, default=4, help="batches in flight at once")
+    parser.add_argument(
+        "--rate", type=float, help="offer events at this many per second (default: as fast as accepted)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -200,15 +213,17 @@ async def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        posting = await post_all(base, partner, bodies, args.concurrency)
+        posting = await post_all(base, partner, bodies, args.concurrency, args.rate)
         dsn = asyncpg_dsn(sa.make_url(url))
         await wait_final(dsn, args.events, timeout=3600)
         values, statuses, span = await latencies(dsn)
+        verify = subprocess.run([TANBI, "ledger", "verify"], env=env, capture_output=True, text=True)
         print(
             json.dumps(
                 {
                     "events": args.events,
                     "subjects": args.subjects,
+                    "offered_rate": args.rate or "unpaced",
                     "statuses": statuses,
                     "posting_seconds": round(posting, 2),
                     "accepted_per_second": round(args.events / posting),
@@ -216,6 +231,7 @@ async def main() -> None:
                     "credited_per_second": round(statuses.get("credited", 0) / span),
                     "receipt_to_final_p50_seconds": round(percentile(values, 50), 3),
                     "receipt_to_final_p99_seconds": round(percentile(values, 99), 3),
+                    "ledger_verify": "ok" if verify.returncode == 0 else verify.stdout + verify.stderr,
                 },
                 indent=2,
             )
