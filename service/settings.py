@@ -53,6 +53,8 @@ class PartnerSettings(BaseModel):
     # Events still "received" this long after arrival are re-enqueued by the sweeper.
     sweep_after_seconds: int = Field(default=30, ge=1)
     max_attempts: int = Field(default=5, ge=1, le=50)
+    # After the n-th fault an event waits retry_base_seconds * 2^(n-1) (at most an hour) before the next try.
+    retry_base_seconds: int = Field(default=30, ge=1, le=3600)
 
 
 class JobSettings(BaseModel):

@@ -29,10 +29,11 @@ async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[
 async def sweep_partner_events(ctx: JobContext) -> int:
     """Re-enqueue events still ``received`` a while after arrival (the queue lost them, or was down)."""
     settings = ctx["settings"].partners
-    before = utcnow() - dt.timedelta(seconds=settings.sweep_after_seconds)
+    now = utcnow()
+    before = now - dt.timedelta(seconds=settings.sweep_after_seconds)
     swept = 0
     async with unit_of_work(ctx["database"], ctx["queue"]) as session:
-        ids = await PartnerRepository(session).stuck_event_ids(before, limit=50 * settings.batch_size)
+        ids = await PartnerRepository(session).stuck_event_ids(before, now, limit=50 * settings.batch_size)
         for start in range(0, len(ids), settings.batch_size):
             defer(session, PROCESS_JOB, event_ids=ids[start : start + settings.batch_size])
         swept = len(ids)

@@ -82,6 +82,8 @@ class PartnerEvent(Base):
     reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
     error: Mapped[str | None] = mapped_column(sa.String(500))
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # After a fault: not retried before this time (exponential backoff); None otherwise.
+    next_attempt_at: Mapped[dt.datetime | None]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[dt.datetime | None]
 

@@ -25,7 +25,7 @@ from service.ledger.deferred import defer_issuance
 from service.methodology.registry import Registry
 from service.partners.models import EventStatus
 from service.partners.repository import Finished, PartnerRepository, Pending
-from service.settings import Settings
+from service.settings import PartnerSettings, Settings
 
 log = logging.getLogger("tanbi.partners")
 
@@ -88,7 +88,7 @@ async def _one_by_one(
         except DomainError as refused:  # e.g. evidence that an upgraded methodology no longer accepts
             finished.append(_outcome(event, refused, clock()))
         except Exception as exc:  # a fault, not a verdict: retried until max_attempts, then failed
-            finished.append(_fault(event, exc, settings.partners.max_attempts, clock()))
+            finished.append(_fault(event, exc, settings.partners, clock()))
         else:
             finished.append(_outcome(event, ActionSummary.of(recorded.action), clock()))
     return finished
@@ -117,10 +117,17 @@ def _outcome(event: Pending, result: Result, now: dt.datetime) -> Finished:
     )
 
 
-def _fault(event: Pending, exc: Exception, max_attempts: int, now: dt.datetime) -> Finished:
+MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+def _fault(event: Pending, exc: Exception, settings: PartnerSettings, now: dt.datetime) -> Finished:
+    """A fault, not a verdict: tried again after a backoff, and ``failed`` after ``max_attempts``."""
     attempts = event.attempts + 1
     error = f"{type(exc).__name__}: {exc}"[:500]
     log.error("processing partner event %s failed (attempt %d): %s", event.id, attempts, error)
-    if attempts >= max_attempts:
+    if attempts >= settings.max_attempts:
         return Finished(event.id, EventStatus.FAILED, None, None, None, [], error, attempts, now)
-    return Finished(event.id, EventStatus.RECEIVED, None, None, None, [], error, attempts, None)
+    backoff = min(dt.timedelta(seconds=settings.retry_base_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
+    return Finished(
+        event.id, EventStatus.RECEIVED, None, None, None, [], error, attempts, None, now + backoff
+    )

@@ -114,10 +114,15 @@ class PartnerRepository:
         stmt = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(**params)
         await self.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
 
-    async def stuck_event_ids(self, before: dt.datetime, limit: int) -> list[int]:
+    async def stuck_event_ids(self, before: dt.datetime, now: dt.datetime, limit: int) -> list[int]:
+        """Events received before ``before`` and still ``received``, unless backing off after a fault."""
         stmt = (
             sa.select(PartnerEvent.id)
-            .where(PartnerEvent.status == EventStatus.RECEIVED, PartnerEvent.received_at < before)
+            .where(
+                PartnerEvent.status == EventStatus.RECEIVED,
+                PartnerEvent.received_at < before,
+                sa.or_(PartnerEvent.next_attempt_at.is_(None), PartnerEvent.next_attempt_at <= now),
+            )
             .order_by(PartnerEvent.id)
             .limit(limit)
         )
@@ -237,14 +242,17 @@ class Finished:
     error: str | None
     attempts: int
     processed_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None = None
 
 
 FINISH_SQL = """
 UPDATE partner_events SET status = v.status, action_id = v.action_id, grams = v.grams, coins = v.coins,
-       reasons = v.reasons::jsonb, error = v.error, attempts = v.attempts, processed_at = v.processed_at
+       reasons = v.reasons::jsonb, error = v.error, attempts = v.attempts, processed_at = v.processed_at,
+       next_attempt_at = v.next_attempt_at
 FROM unnest(CAST(:id AS bigint[]), CAST(:status AS text[]), CAST(:action_id AS bigint[]),
             CAST(:grams AS bigint[]), CAST(:coins AS bigint[]), CAST(:reasons AS text[]),
-            CAST(:error AS text[]), CAST(:attempts AS integer[]), CAST(:processed_at AS timestamptz[]))
-     AS v(id, status, action_id, grams, coins, reasons, error, attempts, processed_at)
+            CAST(:error AS text[]), CAST(:attempts AS integer[]), CAST(:processed_at AS timestamptz[]),
+            CAST(:next_attempt_at AS timestamptz[]))
+     AS v(id, status, action_id, grams, coins, reasons, error, attempts, processed_at, next_attempt_at)
 WHERE partner_events.id = v.id
 """
