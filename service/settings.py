@@ -66,6 +66,31 @@ class JobSettings(BaseModel):
     event_sweep_seconds: int = Field(default=30, ge=1)
 
 
+class WechatSettings(BaseModel):
+    """The mini-program's WeChat login (``jscode2session``); the base URL is a setting so tests fake it."""
+
+    app_id: str | None = None
+    app_secret: SecretStr | None = None
+    base_url: str = "https://api.weixin.qq.com"
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
+class RedeemSettings(BaseModel):
+    paycode_ttl_seconds: int = Field(default=60, ge=5, le=3600)
+    # A voucher is valid this long after it is claimed (never past its offer's valid_until).
+    voucher_ttl_seconds: int = Field(default=7 * 86400, ge=60)
+    lapse_sweep_seconds: int = Field(default=60, ge=1)
+
+
+class RateLimitSettings(BaseModel):
+    """Requests allowed per window, per caller (IP for sign-in, resident or merchant otherwise)."""
+
+    window_seconds: int = Field(default=60, ge=1, le=3600)
+    sign_in: int = Field(default=20, ge=1)
+    paycodes: int = Field(default=30, ge=1)
+    charges: int = Field(default=600, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TANBI_", env_nested_delimiter="__", extra="ignore", validate_default=True
@@ -82,6 +107,9 @@ class Settings(BaseSettings):
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     partners: PartnerSettings = Field(default_factory=PartnerSettings)
+    wechat: WechatSettings = Field(default_factory=WechatSettings)
+    redeem: RedeemSettings = Field(default_factory=RedeemSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @field_validator("timezone")
     @classmethod

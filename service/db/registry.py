@@ -12,6 +12,7 @@ def metadata() -> sa.MetaData:
     from service.audit import models as audit_models  # noqa: F401
     from service.identity import models as identity_models  # noqa: F401
     from service.ledger import models as ledger_models  # noqa: F401
+    from service.merchants import models as merchant_models  # noqa: F401
     from service.methodology import models as methodology_models  # noqa: F401
     from service.partners import models as partner_models  # noqa: F401
 

@@ -17,7 +17,12 @@ class Resident(Base):
     # HMAC-SHA256 of the normalised phone number under the settings' hash key (hex).
     phone_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str | None] = mapped_column(sa.String(64))
+    # Keyed hashes of the mini-program's WeChat openid and (when WeChat gives one) unionid.
+    openid_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    unionid_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the resident deleted their account: personal data is gone, the id stays for the books.
+    deleted_at: Mapped[dt.datetime | None]
 
 
 class RefreshToken(Base):
@@ -34,3 +39,16 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class CityUser(Base):
+    """A city official (role ``city``) or an auditor (``auditor``), calling with an API key."""
+
+    __tablename__ = "city_users"
+    __table_args__ = (sa.CheckConstraint("role IN ('city', 'auditor')", name="role"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    api_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

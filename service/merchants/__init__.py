@@ -1,0 +1,1 @@
+"""Merchants: offers, pay-codes, charges, vouchers and statements."""

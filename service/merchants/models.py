@@ -1,0 +1,107 @@
+"""Merchant tables: merchants, offers (with stock), vouchers, single-use pay-codes and charges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, BigIntPK, utcnow
+
+
+class VoucherStatus(enum.StrEnum):
+    HELD = "held"  # coins held, stock reserved, waiting to be consumed
+    CONSUMED = "consumed"
+    CANCELLED = "cancelled"
+    LAPSED = "lapsed"
+
+
+class Merchant(Base):
+    __tablename__ = "merchants"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # SHA-256 of the merchant's API key; the key itself is shown once, at creation.
+    api_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("stock_left >= 0 AND stock_left <= stock_total", name="stock_in_range"),
+        sa.CheckConstraint("per_resident_limit >= 1", name="limit_positive"),
+        sa.CheckConstraint("valid_until > valid_from", name="valid_window"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.String(2000), default="")
+    price: Mapped[int] = mapped_column(sa.BigInteger)  # coins
+    stock_total: Mapped[int] = mapped_column(sa.Integer)
+    # Stock not held by an outstanding voucher nor consumed: stock_total - outstanding - consumed.
+    stock_left: Mapped[int] = mapped_column(sa.Integer)
+    per_resident_limit: Mapped[int] = mapped_column(sa.Integer, default=1)
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime]
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    approved_at: Mapped[dt.datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Voucher(Base):
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('held', 'consumed', 'cancelled', 'lapsed')", name="status"),
+        sa.Index("ix_vouchers_offer_id_resident_id", "offer_id", "resident_id"),
+        sa.Index("ix_vouchers_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id"))
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    hold_id: Mapped[int] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
+    price: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[str] = mapped_column(sa.String(16), default=VoucherStatus.HELD)
+    expires_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+
+
+class PayCode(Base):
+    """A single-use code a resident shows at the till; stored as its SHA-256."""
+
+    __tablename__ = "paycodes"
+
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Charge(Base):
+    """Coins a merchant took with a pay-code; one per (merchant, idempotency key)."""
+
+    __tablename__ = "charges"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_charges_merchant_id_created_at", "merchant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"))
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200))
+    paycode_hash: Mapped[str] = mapped_column(sa.String(64))
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
