@@ -20,6 +20,7 @@ from service.http.problems import EXCEPTION_HANDLERS
 from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
+from service.merchants.controllers import CityOfferController, MerchantController, ResidentOfferController
 from service.methodology.controllers import MethodologyController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
 from service.services import start_services, stop_services
@@ -40,6 +41,9 @@ ROUTES = [
     PartnerController,
     OcpiCdrController,
     BindingController,
+    MerchantController,
+    ResidentOfferController,
+    CityOfferController,
 ]
 
 

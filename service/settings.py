@@ -64,6 +64,7 @@ class JobSettings(BaseModel):
     hold_sweep_seconds: int = Field(default=60, ge=1)
     expiry_sweep_seconds: int = Field(default=3600, ge=1)
     event_sweep_seconds: int = Field(default=30, ge=1)
+    voucher_sweep_seconds: int = Field(default=60, ge=1)
 
 
 class WechatSettings(BaseModel):
@@ -79,7 +80,6 @@ class RedeemSettings(BaseModel):
     paycode_ttl_seconds: int = Field(default=60, ge=5, le=3600)
     # A voucher is valid this long after it is claimed (never past its offer's valid_until).
     voucher_ttl_seconds: int = Field(default=7 * 86400, ge=60)
-    lapse_sweep_seconds: int = Field(default=60, ge=1)
 
 
 class RateLimitSettings(BaseModel):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from service.jobs.queue import JobFunction
 from service.ledger import jobs as ledger_jobs
+from service.merchants import jobs as merchant_jobs
 from service.partners import jobs as partner_jobs
 
 
@@ -23,6 +24,7 @@ JOBS: dict[str, JobFunction] = {
     "expire_lots": ledger_jobs.expire_lots,
     "process_partner_events": partner_jobs.process_partner_events,
     "sweep_partner_events": partner_jobs.sweep_partner_events,
+    "lapse_vouchers": merchant_jobs.lapse_vouchers,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -31,4 +33,5 @@ PERIODIC: tuple[Periodic, ...] = (
     # job's own "expired by now" query decide: lots expire at local midnight.
     Periodic("expire_lots", minute={5}, hour=None, setting="expiry_sweep_seconds"),
     Periodic("sweep_partner_events", minute=None, hour=None, setting="event_sweep_seconds"),
+    Periodic("lapse_vouchers", minute=None, hour=None, setting="voucher_sweep_seconds"),
 )

@@ -1,0 +1,115 @@
+"""Offers: merchants create and edit them, the city approves them, residents see the approved ones.
+
+A change to what a resident agrees to (title, description, price, validity) needs approval again; stock
+and the active flag do not. Stock is tracked as ``stock_left`` (not held by an outstanding voucher and not
+consumed), so ``stock_total - stock_left`` is what is outstanding or consumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.models import record as audit
+from service.errors import Conflict, Invalid, NotFound
+from service.merchants.models import Offer
+
+NEEDS_APPROVAL = frozenset({"title", "description", "price", "valid_from", "valid_until"})
+EDITABLE = NEEDS_APPROVAL | {"stock_total", "per_resident_limit", "active"}
+
+
+async def create_offer(
+    session: AsyncSession, merchant_id: int, fields: dict[str, Any], now: dt.datetime
+) -> Offer:
+    _check_window(fields["valid_from"], fields["valid_until"])
+    offer = Offer(
+        merchant_id=merchant_id,
+        stock_left=fields["stock_total"],
+        approved_at=None,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    session.add(offer)
+    await session.flush()
+    return offer
+
+
+async def merchant_offer(session: AsyncSession, merchant_id: int, offer_id: int) -> Offer:
+    offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+    if offer is None or offer.merchant_id != merchant_id:
+        raise NotFound(f"offer {offer_id} does not exist", code="offer_not_found")
+    return offer
+
+
+async def update_offer(
+    session: AsyncSession, merchant_id: int, offer_id: int, changes: dict[str, Any], now: dt.datetime
+) -> Offer:
+    offer = await merchant_offer(session, merchant_id, offer_id)
+    unknown = sorted(set(changes) - EDITABLE)
+    if unknown:
+        raise Invalid(f"these fields cannot be changed: {', '.join(unknown)}", code="not_editable")
+    _check_window(changes.get("valid_from", offer.valid_from), changes.get("valid_until", offer.valid_until))
+    if "stock_total" in changes:
+        taken = offer.stock_total - offer.stock_left  # outstanding or consumed: cannot be taken back
+        if changes["stock_total"] < taken:
+            raise Conflict(
+                f"{taken} of this offer are already claimed; stock cannot go below that",
+                code="stock_below_claimed",
+            )
+        offer.stock_left = changes["stock_total"] - taken
+    if NEEDS_APPROVAL & {k for k, v in changes.items() if getattr(offer, k) != v}:
+        offer.approved_at, offer.approved_by = None, None
+    for key, value in changes.items():
+        setattr(offer, key, value)
+    offer.updated_at = now
+    await session.flush()
+    return offer
+
+
+async def approve_offer(session: AsyncSession, offer_id: int, actor: str, now: dt.datetime) -> Offer:
+    offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
+    if offer is None:
+        raise NotFound(f"offer {offer_id} does not exist", code="offer_not_found")
+    offer.approved_at, offer.approved_by = now, actor
+    await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"price": offer.price})
+    await session.flush()
+    return offer
+
+
+def on_sale(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """What residents may see and claim: approved, active, in its validity window, in stock."""
+    return sa.and_(
+        Offer.approved_at.is_not(None),
+        Offer.active.is_(True),
+        Offer.valid_from <= now,
+        Offer.valid_until > now,
+        Offer.stock_left > 0,
+    )
+
+
+async def offers_on_sale(
+    session: AsyncSession, now: dt.datetime, after_id: int, limit: int
+) -> Sequence[Offer]:
+    stmt = sa.select(Offer).where(on_sale(now), Offer.id > after_id).order_by(Offer.id).limit(limit)
+    return (await session.scalars(stmt)).all()
+
+
+async def offers_of(session: AsyncSession, merchant_id: int) -> Sequence[Offer]:
+    stmt = sa.select(Offer).where(Offer.merchant_id == merchant_id).order_by(Offer.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def offers_awaiting_approval(session: AsyncSession) -> Sequence[Offer]:
+    return (
+        await session.scalars(sa.select(Offer).where(Offer.approved_at.is_(None)).order_by(Offer.id))
+    ).all()
+
+
+def _check_window(valid_from: dt.datetime, valid_until: dt.datetime) -> None:
+    if valid_until <= valid_from:
+        raise Invalid("valid_until must be after valid_from", code="invalid_validity")
