@@ -85,3 +85,10 @@ def create_app(
         ),
         debug=False,
     )
+
+
+def app_from_environment() -> Litestar:
+    """The app for the environment's settings (uvicorn's factory when serving with several workers)."""
+    from service.settings import load_settings
+
+    return create_app(load_settings())

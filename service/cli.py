@@ -27,7 +27,14 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.option("--demo", is_flag=True, help="Seed demo data (once; later starts keep it).")
-def serve(host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes (production only: the embedded default runs its jobs in its one process).",
+)
+def serve(host: str, port: int, demo: bool, workers: int) -> None:
     """Migrate the database to head, then serve the API."""
     import uvicorn
 
@@ -49,6 +56,20 @@ def serve(host: str, port: int, demo: bool) -> None:
     click.echo(f"  API docs      {base}/schema/swagger")
     click.echo(f"  OpenAPI JSON  {base}/schema/openapi.json")
     click.echo(f"  Health        {base}/healthz   Ready: {base}/readyz")
+    if workers > 1:
+        if settings.embedded:
+            raise click.UsageError(
+                "--workers needs PostgreSQL (TANBI_DATABASE_URL); the embedded default runs one"
+            )
+        uvicorn.run(
+            "service.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
