@@ -1,11 +1,14 @@
-"""Redemption benchmark: voucher claims on a few hot offers and pay-code charges, through the real HTTP API.
+"""Redemption benchmark: voucher claims on a few hot offers and pay-code charges against PostgreSQL.
 
-    .venv/bin/python bench/redeem.py --requests 20000 --workers 2
+    .venv/bin/python bench/redeem.py --requests 20000 --workers 2            # through the HTTP API
+    .venv/bin/python bench/redeem.py --requests 20000 --workers 2 --direct   # the service code, no HTTP
 
 Starts `tanbi serve` (``--workers`` API processes) against a fresh PostgreSQL database (from
 TANBI_TEST_DATABASE_URL, default postgres@127.0.0.1:5432), seeds residents with coins, one merchant, a few
 approved hot offers whose stock is smaller than the claims aimed at them, and one pay-code per charge.
-Then fires claims and charges, half each, from ``--concurrency`` connections, and prints successful
+Then fires claims and charges, half each, from ``--concurrency`` connections (with ``--direct``: that many
+tasks in each of ``--workers`` processes calling the redemption code, each in its own transaction, so the
+figure is the database path without the HTTP stack and its client), and prints successful
 redemptions/s, p50/p99 latency, how many claims found the offers sold out, whether any stock was oversold,
 and whether `tanbi ledger verify` passes afterwards.
 """
@@ -50,11 +53,11 @@ async def seed(url: str, residents: int, offers: int, stock: int, charges: int) 
     """Residents with coins, a merchant, approved offers and pay-codes, straight through the service code."""
     from service.db.base import utcnow
     from service.db.engine import Database
+    from service.db.registry import metadata
     from service.identity.principal import Principal, Role
     from service.identity.tokens import TokenService, hash_token
     from service.ledger.bulk import Credit, issue_many
     from service.merchants.models import Merchant, Offer, PayCode
-    from service.db.registry import metadata
     from service.settings import load_settings
 
     metadata()  # every model mapped, so foreign keys resolve
@@ -115,7 +118,13 @@ async def seed(url: str, residents: int, offers: int, stock: int, charges: int) 
     late = utcnow()
     resident_tokens = {r: tokens.issue_access(Principal(str(r), Role.RESIDENT), late) for r in ids}
     merchant_token = tokens.issue_access(Principal(str(merchant.id), Role.MERCHANT), late)
-    return {"residents": resident_tokens, "merchant": merchant_token, "offers": offer_ids, "codes": codes}
+    return {
+        "residents": resident_tokens,
+        "merchant": merchant_token,
+        "merchant_id": merchant.id,
+        "offers": offer_ids,
+        "codes": codes,
+    }
 
 
 async def fire(base: str, world: dict, requests: int, concurrency: int) -> dict:  # type: ignore[type-arg]
@@ -171,6 +180,91 @@ async def fire(base: str, world: dict, requests: int, concurrency: int) -> dict:
     }
 
 
+def plan(world: dict, requests: int) -> list[tuple[str, object]]:  # type: ignore[type-arg]
+    residents, codes = list(world["residents"]), iter(world["codes"])
+    items: list[tuple[str, object]] = []
+    for n in range(requests):
+        if n % 2 == 0:
+            items.append(("claim", (random.choice(residents), random.choice(world["offers"]))))
+        else:
+            items.append(("charge", (next(codes), f"bench:{n}")))
+    random.shuffle(items)
+    return items
+
+
+async def direct_worker(url: str, merchant: int, items: list, concurrency: int) -> tuple[list[float], dict]:  # type: ignore[type-arg]
+    from service.db.base import utcnow
+    from service.db.engine import Database
+    from service.db.registry import metadata
+    from service.errors import DomainError
+    from service.merchants import paycodes, vouchers
+    from service.settings import load_settings
+
+    metadata()
+    settings = load_settings()
+    database = Database.from_url(url, pool_size=concurrency)
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    queue: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    for item in items:
+        queue.put_nowait(item)
+
+    async def one(kind: str, args: tuple) -> None:  # type: ignore[type-arg]
+        started = time.perf_counter()
+        async with database.session() as session:
+            try:
+                if kind == "claim":
+                    await vouchers.claim(session, settings, args[0], args[1], utcnow())
+                else:
+                    await paycodes.charge(session, settings, merchant, args[0], 5, args[1], utcnow())
+                await session.commit()
+                code = "ok"
+            except DomainError as refused:
+                await session.rollback()
+                code = refused.code
+        latencies.append(time.perf_counter() - started)
+        outcomes[f"{kind}:{code}"] = outcomes.get(f"{kind}:{code}", 0) + 1
+
+    async def worker() -> None:
+        while not queue.empty():
+            kind, args = queue.get_nowait()
+            await one(kind, args)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await database.dispose()
+    return latencies, outcomes
+
+
+def _direct_process(args: tuple) -> tuple[list[float], dict]:  # type: ignore[type-arg]
+    return asyncio.run(direct_worker(*args))
+
+
+async def fire_direct(url: str, world: dict, requests: int, workers: int, concurrency: int) -> dict:  # type: ignore[type-arg]
+    import multiprocessing
+
+    items = plan(world, requests)
+    slices = [items[k::workers] for k in range(workers)]
+    context = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    with context.Pool(workers) as pool:
+        parts = pool.map(_direct_process, [(url, world["merchant_id"], part, concurrency) for part in slices])
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for part, _ in parts for x in part)
+    outcomes: dict[str, int] = {}
+    for _, part in parts:
+        for key, count in part.items():
+            outcomes[key] = outcomes.get(key, 0) + count
+    succeeded = outcomes.get("claim:ok", 0) + outcomes.get("charge:ok", 0)
+    return {
+        "seconds": round(elapsed, 2),
+        "outcomes": outcomes,
+        "redemptions_per_second": round(succeeded / elapsed),
+        "requests_per_second": round(requests / elapsed),
+        "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
+        "latency_p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+    }
+
+
 async def oversold(url: str) -> dict:  # type: ignore[type-arg]
     from service.db.engine import Database
 
@@ -193,6 +287,20 @@ async def oversold(url: str) -> dict:  # type: ignore[type-arg]
     return {"offers": offers, "oversold": bool(bad)}
 
 
+def start_server(env: dict[str, str], data: Path, port: int, workers: int) -> subprocess.Popen:  # type: ignore[type-arg]
+    data.mkdir(parents=True, exist_ok=True)
+    log = open(data / "serve.log", "w")  # noqa: SIM115
+    command = [TANBI, "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return server
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -203,6 +311,7 @@ async def main() -> None:
     parser.add_argument("--stock", type=int, default=2_000, help="stock of each offer (less than the claims)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="API processes")
+    parser.add_argument("--direct", action="store_true", help="call the redemption code, not the HTTP API")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -226,21 +335,15 @@ async def main() -> None:
     try:
         subprocess.run([TANBI, "migrate"], env=env, check=True, capture_output=True)
         world = await seed(url, args.residents, args.offers, args.stock, args.requests // 2 + 1)
-        data.mkdir(parents=True, exist_ok=True)
-        log = open(data / "serve.log", "w")  # noqa: SIM115
-        command = [TANBI, "serve", "--port", str(port), "--workers", str(args.workers)]
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        result = await fire(base, world, args.requests, args.concurrency)
+        if args.direct:
+            result = await fire_direct(url, world, args.requests, args.workers, args.concurrency)
+        else:
+            server = start_server(env, data, port, args.workers)
+            result = await fire(f"http://127.0.0.1:{port}", world, args.requests, args.concurrency)
         verify = subprocess.run([TANBI, "ledger", "verify"], env=env, capture_output=True, text=True)
         stock = await oversold(url)
         summary = {
+            "mode": "direct" if args.direct else "http",
             "requests": args.requests,
             "workers": args.workers,
             "concurrency": args.concurrency,

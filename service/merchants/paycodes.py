@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.sql import lock_keys
+from service.db.sql import is_postgresql, lock_keys
 from service.errors import Conflict, IdempotencyConflict, Invalid, NotFound
 from service.identity.tokens import hash_token
 from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Ledger, TransferRequest
+from service.merchants import fast
 from service.merchants.models import Charge, PayCode
 from service.settings import Settings
 
@@ -55,6 +56,8 @@ async def charge(
     """The charge (new, or the first one under this key) and whether this call made it."""
     _validate(amount, idempotency_key)
     code_hash = hash_token(paycode)
+    if is_postgresql(session):
+        return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, now)
     await lock_keys(session, [f"charge:{merchant_id}:{idempotency_key}"])
     existing = await session.scalar(
         sa.select(Charge).where(Charge.merchant_id == merchant_id, Charge.idempotency_key == idempotency_key)

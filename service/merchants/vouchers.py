@@ -16,10 +16,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.sql import lock_keys
+from service.db.sql import is_postgresql, lock_keys
 from service.errors import Conflict, NotFound
 from service.ledger.models import Transfer
 from service.ledger.service import Ledger, TransferRequest
+from service.merchants import fast
 from service.merchants.models import Offer, Voucher, VoucherStatus
 from service.merchants.offers import on_sale
 from service.settings import Settings
@@ -34,6 +35,9 @@ def new_code() -> str:
 async def claim(
     session: AsyncSession, settings: Settings, resident_id: int, offer_id: int, now: dt.datetime
 ) -> Voucher:
+    if is_postgresql(session):
+        ttl = settings.redeem.voucher_ttl_seconds
+        return await fast.claim(session, resident_id, offer_id, new_code(), ttl, now)
     async with session.begin_nested():  # all or nothing, whatever the caller does next
         offer = await session.scalar(sa.select(Offer).where(Offer.id == offer_id, on_sale(now)))
         if offer is None:

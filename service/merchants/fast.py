@@ -1,0 +1,105 @@
+"""Redemptions on PostgreSQL: one call to the database functions of migration 0007 per claim or charge.
+
+The functions refuse with a code before writing anything (unknown, used or expired pay-code, too few
+coins, sold out, limit reached); this module turns codes into the same errors the Python path raises,
+so callers and clients cannot tell the paths apart. The two rare refusals found only after writing (coins
+only in expired lots; stock taken by a racer between the check and the decrement) abort the function's
+statement, which runs in a savepoint so the caller's transaction stays usable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import Conflict, DomainError, IdempotencyConflict, InsufficientFunds, NotFound
+from service.merchants.models import Charge, Voucher, VoucherStatus
+
+REFUSALS: dict[str, tuple[type[DomainError], str]] = {
+    "paycode_unknown": (NotFound, "this pay-code is not one of ours"),
+    "paycode_used": (Conflict, "this pay-code has been used"),
+    "paycode_expired": (Conflict, "this pay-code has expired; ask for a new one"),
+    "idempotency_conflict": (IdempotencyConflict, "this idempotency key was used for another charge"),
+    "insufficient_funds": (InsufficientFunds, "not enough coins available"),
+    "offer_not_found": (NotFound, "this offer does not exist"),
+    "sold_out": (Conflict, "this offer is sold out"),
+    "offer_not_available": (Conflict, "this offer is not available now"),
+    "limit_reached": (Conflict, "you already hold the most vouchers of this offer"),
+}
+RAISED = {"TB001": "insufficient_funds", "TB002": "sold_out"}
+
+
+async def charge(
+    session: AsyncSession, merchant_id: int, code_hash: str, amount: int, key: str, now: dt.datetime
+) -> tuple[Charge, bool]:
+    result = await _call(
+        session,
+        "SELECT tanbi_charge(:merchant, :code_hash, :amount, :key, :now)",
+        {"merchant": merchant_id, "code_hash": code_hash, "amount": amount, "key": key, "now": now},
+    )
+    row = Charge(
+        id=result["id"],
+        merchant_id=merchant_id,
+        resident_id=result["resident_id"],
+        amount=result["amount"],
+        idempotency_key=key,
+        paycode_hash=code_hash,
+        transfer_id=result["transfer_id"],
+        created_at=dt.datetime.fromisoformat(result["created_at"]),
+    )
+    return row, result["code"] == "ok"
+
+
+async def claim(
+    session: AsyncSession, resident_id: int, offer_id: int, code: str, ttl_seconds: int, now: dt.datetime
+) -> Voucher:
+    result = await _call(
+        session,
+        "SELECT tanbi_claim_voucher(:resident, :offer, :code, :ttl, :now)",
+        {"resident": resident_id, "offer": offer_id, "code": code, "ttl": ttl_seconds, "now": now},
+    )
+    return Voucher(
+        id=result["id"],
+        code=code,
+        offer_id=result["offer_id"],
+        resident_id=resident_id,
+        hold_id=result["hold_id"],
+        price=result["price"],
+        status=VoucherStatus.HELD,
+        expires_at=dt.datetime.fromisoformat(result["expires_at"]),
+        created_at=dt.datetime.fromisoformat(result["created_at"]),
+        resolved_at=None,
+    )
+
+
+async def _call(session: AsyncSession, sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        async with session.begin_nested():
+            result: dict[str, Any] = (await session.execute(sa.text(sql), params)).scalar_one()
+    except DBAPIError as exc:
+        code = RAISED.get(_sqlstate(exc) or "")
+        if code is None:
+            raise
+        raise _refusal(code, str(exc.orig).splitlines()[0]) from exc
+    if result["code"] not in ("ok", "replayed"):
+        cls, detail = REFUSALS[result["code"]]
+        extra = {k: v for k, v in result.items() if k != "code"}
+        raise cls(detail, code=result["code"], extra=extra)
+    return result
+
+
+def _refusal(code: str, detail: str) -> DomainError:
+    cls, _ = REFUSALS[code]
+    return cls(detail, code=code)
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if state:
+            return str(state)
+    return None
