@@ -40,6 +40,8 @@ class LedgerSettings(BaseModel):
     expiry_years_after: int = Field(default=1, ge=0, le=10)
     # Issuance is spread over this many accounts so no single row serialises every credit.
     issuance_shards: int = Field(default=8, ge=1, le=1024)
+    # A merchant's takings are spread over this many accounts (by paying wallet) for the same reason.
+    merchant_shards: int = Field(default=8, ge=1, le=1024)
     hold_default_seconds: int = Field(default=15 * 60, ge=1)
 
 

@@ -49,6 +49,10 @@ class TransferRequest:
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def merchant_code(merchant_id: int, shard: int = 0) -> str:
+    return f"merchant:{merchant_id}" if shard == 0 else f"merchant:{merchant_id}:{shard}"
+
+
 class Ledger:
     """The only code that moves coins. Works inside the caller's session; flushes, never commits."""
 
@@ -69,8 +73,15 @@ class Ledger:
     async def wallet(self, resident_id: int) -> Account:
         return await self.repo.ensure_account(AccountKind.WALLET, f"wallet:{resident_id}", resident_id)
 
-    async def merchant_account(self, merchant_id: int) -> Account:
-        return await self.repo.ensure_account(AccountKind.MERCHANT, f"merchant:{merchant_id}", merchant_id)
+    async def merchant_account(self, merchant_id: int, shard: int = 0) -> Account:
+        """One of a merchant's accounts: shard 0 is ``merchant:<id>``, shard k ``merchant:<id>:<k>``."""
+        return await self.repo.ensure_account(
+            AccountKind.MERCHANT, merchant_code(merchant_id, shard), merchant_id
+        )
+
+    async def till(self, merchant_id: int, wallet: Account) -> Account:
+        """The merchant account a payment from ``wallet`` goes to (spread, so no one row serialises them)."""
+        return await self.merchant_account(merchant_id, wallet.id % self.settings.merchant_shards)
 
     async def issuance_account(self, shard: int) -> Account:
         return await self.repo.ensure_account(AccountKind.ISSUANCE, f"issuance:{shard}", None)

@@ -1,10 +1,10 @@
 """Redemptions on PostgreSQL: one call to the database functions of migration 0007 per claim or charge.
 
-The functions refuse with a code before writing anything (unknown, used or expired pay-code, too few
-coins, sold out, limit reached); this module turns codes into the same errors the Python path raises,
-so callers and clients cannot tell the paths apart. The two rare refusals found only after writing (coins
-only in expired lots; stock taken by a racer between the check and the decrement) abort the function's
-statement, which runs in a savepoint so the caller's transaction stays usable.
+The functions answer a refusal with a code (unknown, used or expired pay-code, too few coins, sold out,
+limit reached) and write nothing for it: refusals found after writing (coins only in expired lots, stock
+taken by a racer) roll back the function's own sub-block, so the caller's transaction stays usable
+without a savepoint round trip. This module turns codes into the errors the Python path raises, so
+callers and clients cannot tell the paths apart.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.errors import Conflict, DomainError, IdempotencyConflict, InsufficientFunds, NotFound
 from service.merchants.models import Charge, Voucher, VoucherStatus
@@ -34,12 +34,25 @@ RAISED = {"TB001": "insufficient_funds", "TB002": "sold_out"}
 
 
 async def charge(
-    session: AsyncSession, merchant_id: int, code_hash: str, amount: int, key: str, now: dt.datetime
+    session: AsyncSession,
+    merchant_id: int,
+    code_hash: str,
+    amount: int,
+    key: str,
+    shards: int,
+    now: dt.datetime,
 ) -> tuple[Charge, bool]:
     result = await _call(
         session,
-        "SELECT tanbi_charge(:merchant, :code_hash, :amount, :key, :now)",
-        {"merchant": merchant_id, "code_hash": code_hash, "amount": amount, "key": key, "now": now},
+        "SELECT tanbi_charge(:merchant, :code_hash, :amount, :key, :shards, :now)",
+        {
+            "merchant": merchant_id,
+            "code_hash": code_hash,
+            "amount": amount,
+            "key": key,
+            "shards": shards,
+            "now": now,
+        },
     )
     row = Charge(
         id=result["id"],
@@ -55,12 +68,25 @@ async def charge(
 
 
 async def claim(
-    session: AsyncSession, resident_id: int, offer_id: int, code: str, ttl_seconds: int, now: dt.datetime
+    session: AsyncSession,
+    resident_id: int,
+    offer_id: int,
+    code: str,
+    ttl_seconds: int,
+    shards: int,
+    now: dt.datetime,
 ) -> Voucher:
     result = await _call(
         session,
-        "SELECT tanbi_claim_voucher(:resident, :offer, :code, :ttl, :now)",
-        {"resident": resident_id, "offer": offer_id, "code": code, "ttl": ttl_seconds, "now": now},
+        "SELECT tanbi_claim_voucher(:resident, :offer, :code, :ttl, :shards, :now)",
+        {
+            "resident": resident_id,
+            "offer": offer_id,
+            "code": code,
+            "ttl": ttl_seconds,
+            "shards": shards,
+            "now": now,
+        },
     )
     return Voucher(
         id=result["id"],
@@ -78,8 +104,7 @@ async def claim(
 
 async def _call(session: AsyncSession, sql: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
-        async with session.begin_nested():
-            result: dict[str, Any] = (await session.execute(sa.text(sql), params)).scalar_one()
+        result = await _execute(session, sa.text(sql), params)
     except DBAPIError as exc:
         code = RAISED.get(_sqlstate(exc) or "")
         if code is None:
@@ -90,6 +115,22 @@ async def _call(session: AsyncSession, sql: str, params: dict[str, Any]) -> dict
         extra = {k: v for k, v in result.items() if k != "code"}
         raise cls(detail, code=result["code"], extra=extra)
     return result
+
+
+async def _execute(session: AsyncSession, statement: sa.TextClause, params: dict[str, Any]) -> dict[str, Any]:
+    """Run the one statement of a redemption.
+
+    A session that has not started a transaction (a request doing nothing else) runs it on its own in
+    autocommit: one round trip instead of BEGIN, the call and COMMIT, and the hot rows it locks are
+    released the moment it ends. Otherwise it joins the session's transaction, e.g. to see rows the
+    caller wrote and has not committed yet.
+    """
+    if isinstance(session.bind, AsyncEngine) and not session.in_transaction():
+        async with session.bind.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return dict((await autocommit.execute(statement, params)).scalar_one())
+    connection = await session.connection()
+    return dict((await connection.execute(statement, params)).scalar_one())
 
 
 def _refusal(code: str, detail: str) -> DomainError:

@@ -57,7 +57,8 @@ async def charge(
     _validate(amount, idempotency_key)
     code_hash = hash_token(paycode)
     if is_postgresql(session):
-        return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, now)
+        shards = settings.ledger.merchant_shards
+        return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, shards, now)
     await lock_keys(session, [f"charge:{merchant_id}:{idempotency_key}"])
     existing = await session.scalar(
         sa.select(Charge).where(Charge.merchant_id == merchant_id, Charge.idempotency_key == idempotency_key)
@@ -71,7 +72,7 @@ async def charge(
     code = await _spend(session, code_hash, now)
     ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
     wallet = await ledger.wallet(code.resident_id)
-    till = await ledger.merchant_account(merchant_id)
+    till = await ledger.till(merchant_id, wallet)
     transfer = await ledger.transfer(
         TransferRequest(
             wallet.id, till.id, amount, "charge", f"charge:{merchant_id}:{idempotency_key}", "paycode"

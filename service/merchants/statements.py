@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.ledger.models import Account, Transfer
+from service.ledger.models import Account, AccountKind, Transfer
 
 COLUMNS = (
     "date",
@@ -91,13 +91,13 @@ async def statement(
 ) -> Statement:
     since = dt.datetime.combine(start, dt.time(), zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
-    account_id = await session.scalar(sa.select(Account.id).where(Account.code == f"merchant:{merchant_id}"))
-    if account_id is None:
+    accounts = await merchant_accounts(session, merchant_id)
+    if not accounts:
         return Statement(merchant_id, start, end, 0, _empty_days(start, end))
-    opening = await _balance_before(session, account_id, since)
+    opening = await _balance_before(session, accounts, since)
     rows = await session.execute(
         sa.select(Transfer.kind, Transfer.amount, Transfer.credit_account_id, Transfer.created_at).where(
-            sa.or_(Transfer.credit_account_id == account_id, Transfer.debit_account_id == account_id),
+            sa.or_(Transfer.credit_account_id.in_(accounts), Transfer.debit_account_id.in_(accounts)),
             Transfer.created_at >= since,
             Transfer.created_at < until,
         )
@@ -105,7 +105,7 @@ async def statement(
     days: dict[dt.date, Day] = {d.date: d for d in _empty_days(start, end)}
     for kind, amount, credit_id, created_at in rows.all():
         day = days[created_at.astimezone(zone).date()]
-        if credit_id != account_id:
+        if credit_id not in accounts:
             day.refunds, day.refund_coins = day.refunds + 1, day.refund_coins + amount
         elif kind == "voucher":
             day.vouchers, day.voucher_coins = day.vouchers + 1, day.voucher_coins + amount
@@ -114,15 +114,21 @@ async def statement(
     return Statement(merchant_id, start, end, opening, list(days.values()))
 
 
-async def _balance_before(session: AsyncSession, account_id: int, before: dt.datetime) -> int:
-    signed = sa.case((Transfer.credit_account_id == account_id, Transfer.amount), else_=-Transfer.amount)
-    total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(signed), 0)).where(
-            sa.or_(Transfer.credit_account_id == account_id, Transfer.debit_account_id == account_id),
-            Transfer.created_at < before,
-        )
+async def merchant_accounts(session: AsyncSession, merchant_id: int) -> list[int]:
+    """Every account of the merchant (its takings are spread over ``ledger.merchant_shards`` of them)."""
+    stmt = sa.select(Account.id).where(Account.kind == AccountKind.MERCHANT, Account.owner_id == merchant_id)
+    return list((await session.scalars(stmt.order_by(Account.id))).all())
+
+
+async def _balance_before(session: AsyncSession, accounts: list[int], before: dt.datetime) -> int:
+    # A transfer between two of the merchant's own accounts would count +amount and -amount: zero.
+    credits = sa.select(sa.func.coalesce(sa.func.sum(Transfer.amount), 0)).where(
+        Transfer.credit_account_id.in_(accounts), Transfer.created_at < before
     )
-    return int(total or 0)
+    debits = sa.select(sa.func.coalesce(sa.func.sum(Transfer.amount), 0)).where(
+        Transfer.debit_account_id.in_(accounts), Transfer.created_at < before
+    )
+    return int(await session.scalar(credits) or 0) - int(await session.scalar(debits) or 0)
 
 
 def _empty_days(start: dt.date, end: dt.date) -> list[Day]:

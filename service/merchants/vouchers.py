@@ -36,8 +36,8 @@ async def claim(
     session: AsyncSession, settings: Settings, resident_id: int, offer_id: int, now: dt.datetime
 ) -> Voucher:
     if is_postgresql(session):
-        ttl = settings.redeem.voucher_ttl_seconds
-        return await fast.claim(session, resident_id, offer_id, new_code(), ttl, now)
+        ttl, shards = settings.redeem.voucher_ttl_seconds, settings.ledger.merchant_shards
+        return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now)
     async with session.begin_nested():  # all or nothing, whatever the caller does next
         offer = await session.scalar(sa.select(Offer).where(Offer.id == offer_id, on_sale(now)))
         if offer is None:
@@ -49,7 +49,7 @@ async def claim(
         expires_at = min(now + dt.timedelta(seconds=settings.redeem.voucher_ttl_seconds), offer.valid_until)
         ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
         wallet = await ledger.wallet(resident_id)
-        till = await ledger.merchant_account(offer.merchant_id)
+        till = await ledger.till(offer.merchant_id, wallet)
         request = TransferRequest(
             wallet.id, till.id, offer.price, "voucher", f"voucher:{code}", f"offer:{offer.id}"
         )

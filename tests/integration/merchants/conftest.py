@@ -59,11 +59,17 @@ async def approved_offer(  # type: ignore[no-untyped-def]
 
 
 async def balance(session, code: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """(balance, held) of the account ``code`` (zeros if it does not exist yet)."""
-    row = (
-        await session.execute(sa.select(Account.balance, Account.held).where(Account.code == code))
-    ).first()
-    return (row[0], row[1]) if row else (0, 0)
+    """(balance, held) of the account ``code`` (zeros if it does not exist yet); for ``merchant:<id>``
+    the sum over the merchant's shard accounts."""
+    if code.startswith("merchant:"):
+        where = sa.and_(Account.kind == "merchant", Account.owner_id == int(code.split(":")[1]))
+    else:
+        where = Account.code == code
+    totals = sa.select(
+        sa.func.coalesce(sa.func.sum(Account.balance), 0), sa.func.coalesce(sa.func.sum(Account.held), 0)
+    )
+    row = (await session.execute(totals.where(where))).one()
+    return int(row[0]), int(row[1])
 
 
 async def stock_left(session, offer_id: int) -> int:  # type: ignore[no-untyped-def]

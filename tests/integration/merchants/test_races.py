@@ -30,8 +30,12 @@ def pg_settings(tmp_path, pg_url):  # type: ignore[no-untyped-def]
 
 
 async def _attempt(db, action) -> str:  # type: ignore[no-untyped-def]
-    """Run ``action(session)`` in its own transaction: "ok", or the refusal's code."""
-    async with db.session() as session:
+    """Run ``action(session)`` in its own transaction: "ok", or the refusal's code.
+
+    The session starts with no transaction, as a request's does, so claims and charges take the
+    production path: one autocommitted call of the database function.
+    """
+    async with db.sessions() as session:
         try:
             await action(session)
         except DomainError as refused:
