@@ -99,6 +99,8 @@ DECLARE
     c record; v_code record; v_wallet bigint; v_till bigint; v_available bigint;
     v_transfer bigint; v_charge bigint; v_fingerprint text;
 BEGIN
+    PERFORM 1 FROM merchants WHERE id = p_merchant;
+    IF NOT FOUND THEN RETURN jsonb_build_object('code', 'merchant_not_found'); END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('charge:' || p_merchant || ':' || p_key, 0));
     SELECT * INTO c FROM charges WHERE merchant_id = p_merchant AND idempotency_key = p_key;
     IF FOUND THEN

@@ -16,10 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from service.errors import Conflict, DomainError, IdempotencyConflict, InsufficientFunds, NotFound
+from service.errors import (
+    Conflict,
+    DomainError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    NotFound,
+)
 from service.merchants.models import Charge, Voucher, VoucherStatus
 
 REFUSALS: dict[str, tuple[type[DomainError], str]] = {
+    "merchant_not_found": (NotFound, "this token's merchant does not exist"),
     "paycode_unknown": (NotFound, "this pay-code is not one of ours"),
     "paycode_used": (Conflict, "this pay-code has been used"),
     "paycode_expired": (Conflict, "this pay-code has expired; ask for a new one"),

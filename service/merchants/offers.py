@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import record as audit
 from service.errors import Conflict, Invalid, NotFound
-from service.merchants.models import Offer
+from service.merchants.models import Merchant, Offer
 
 NEEDS_APPROVAL = frozenset({"title", "description", "price", "valid_from", "valid_until"})
 EDITABLE = NEEDS_APPROVAL | {"stock_total", "per_resident_limit", "active"}
@@ -25,6 +25,8 @@ EDITABLE = NEEDS_APPROVAL | {"stock_total", "per_resident_limit", "active"}
 async def create_offer(
     session: AsyncSession, merchant_id: int, fields: dict[str, Any], now: dt.datetime
 ) -> Offer:
+    if await session.get(Merchant, merchant_id) is None:
+        raise NotFound("this token's merchant does not exist", code="merchant_not_found")
     _check_window(fields["valid_from"], fields["valid_until"])
     offer = Offer(
         merchant_id=merchant_id,

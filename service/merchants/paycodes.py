@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.sql import is_postgresql, lock_keys
 from service.errors import Conflict, IdempotencyConflict, Invalid, NotFound
+from service.identity.models import Resident
 from service.identity.tokens import hash_token
 from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Ledger, TransferRequest
 from service.merchants import fast
-from service.merchants.models import Charge, PayCode
+from service.merchants.models import Charge, Merchant, PayCode
 from service.settings import Settings
 
 PREFIX = "pc_"
@@ -35,6 +36,9 @@ class IssuedPayCode:
 async def issue_paycode(
     session: AsyncSession, settings: Settings, resident_id: int, now: dt.datetime
 ) -> IssuedPayCode:
+    resident = await session.get(Resident, resident_id)
+    if resident is None or resident.deleted_at is not None:
+        raise NotFound("this token's resident does not exist", code="resident_not_found")
     code = PREFIX + secrets.token_urlsafe(18)
     expires_at = now + dt.timedelta(seconds=settings.redeem.paycode_ttl_seconds)
     session.add(
@@ -59,6 +63,8 @@ async def charge(
     if is_postgresql(session):
         shards = settings.ledger.merchant_shards
         return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, shards, now)
+    if await session.get(Merchant, merchant_id) is None:
+        raise NotFound("this token's merchant does not exist", code="merchant_not_found")
     await lock_keys(session, [f"charge:{merchant_id}:{idempotency_key}"])
     existing = await session.scalar(
         sa.select(Charge).where(Charge.merchant_id == merchant_id, Charge.idempotency_key == idempotency_key)
