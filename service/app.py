@@ -23,6 +23,7 @@ from service.ledger.controllers import LedgerController
 from service.merchants.controllers import CityOfferController, MerchantController, ResidentOfferController
 from service.methodology.controllers import MethodologyController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
+from service.residents.controllers import ResidentController
 from service.services import start_services, stop_services
 from service.settings import Settings
 
@@ -44,6 +45,7 @@ ROUTES = [
     MerchantController,
     ResidentOfferController,
     CityOfferController,
+    ResidentController,
 ]
 
 

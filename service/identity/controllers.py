@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.base import utcnow
 from service.errors import NotFound
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.schemas import DevLogin, MeOut, RefreshRequest, TokenPairOut
-from service.identity.service import IdentityService, RefreshTokenReused, TokenPair
+from service.identity.service import IdentityService, RefreshTokenReused, TokenPair, active_resident
+from service.residents.deletion import delete_account
 
 
 async def provide_identity(request: Request, db_session: NamedDependency[AsyncSession]) -> IdentityService:  # type: ignore[type-arg]
@@ -85,3 +87,15 @@ class MeController(Controller):
     ) -> MeOut:
         resident = await identity.resident(principal.resident_id)
         return MeOut(id=resident.id, display_name=resident.display_name, created_at=resident.created_at)
+
+    @delete(
+        "",
+        operation_id="me_delete",
+        status_code=204,
+        summary="Delete the account (books keep an anonymous id)",
+    )
+    async def remove(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> None:
+        resident = await active_resident(db_session, principal.resident_id)
+        await delete_account(db_session, resident.id, utcnow())

@@ -101,7 +101,15 @@ class IdentityService:
             await self.repo.revoke_family(stored.family, utcnow())
 
     async def resident(self, resident_id: int) -> Resident:
-        resident = await self.repo.resident(resident_id)
-        if resident is None:
-            raise NotFound("resident not found", code="resident_not_found")
-        return resident
+        return await active_resident(self.repo.session, resident_id)
+
+
+async def active_resident(session: AsyncSession, resident_id: int) -> Resident:
+    """The resident behind a token: 404 if there is none, 401 ``account_deleted`` once deleted (an access
+    token outlives the deletion by up to its 15 minutes)."""
+    resident = await session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound("resident not found", code="resident_not_found")
+    if resident.deleted_at is not None:
+        raise Unauthorized("this account has been deleted", code="account_deleted")
+    return resident

@@ -1,0 +1,47 @@
+"""Deleting a resident's account: personal data erased, the books kept under the now anonymous id.
+
+The resident row stays (ledger accounts, transfers and actions point at its id, and the books must still
+balance) but nothing on it identifies a person any more: phone and WeChat hashes and the display name are
+erased. Bindings are ended (partners' events stop being credited), refresh tokens revoked, unused pay-codes
+deleted. Signing in again with the same phone or WeChat account makes a new, unrelated resident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.models import record as audit
+from service.errors import NotFound
+from service.identity.models import RefreshToken, Resident
+from service.identity.principal import Role
+from service.merchants.models import PayCode
+from service.partners.models import Binding
+
+
+async def delete_account(session: AsyncSession, resident_id: int, now: dt.datetime) -> None:
+    resident = await session.get(Resident, resident_id, with_for_update=True)
+    if resident is None or resident.deleted_at is not None:
+        raise NotFound("this account does not exist", code="resident_not_found")
+    resident.phone_hash = resident.openid_hash = resident.unionid_hash = None
+    resident.display_name = None
+    resident.deleted_at = now
+    await session.execute(
+        sa.update(Binding)
+        .where(Binding.resident_id == resident_id, Binding.unbound_at.is_(None))
+        .values(unbound_at=now)
+    )
+    await session.execute(
+        sa.update(RefreshToken)
+        .where(
+            RefreshToken.subject == str(resident_id),
+            RefreshToken.role == Role.RESIDENT,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    await session.execute(sa.delete(PayCode).where(PayCode.resident_id == resident_id))
+    await audit(session, f"resident:{resident_id}", "resident.delete", f"resident:{resident_id}", {})
+    await session.flush()
