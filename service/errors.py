@@ -59,6 +59,22 @@ class InsufficientFunds(Conflict):
     default_code = "insufficient_funds"
 
 
+class BadGateway(DomainError):
+    status = 502
+    title = "Upstream service failed"
+    default_code = "bad_gateway"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+    default_code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"

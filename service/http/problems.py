@@ -57,7 +57,9 @@ def problem(
 
 
 def domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return problem(exc.status, exc.code, exc.detail, title=exc.title, extra=exc.extra)
+    retry_after = exc.extra.get("retry_after") if exc.status == 429 else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return problem(exc.status, exc.code, exc.detail, title=exc.title, extra=exc.extra, headers=headers)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

@@ -13,10 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import NotFound
+from service.identity.api_keys import exchange
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
-from service.identity.schemas import DevLogin, MeOut, RefreshRequest, TokenPairOut
+from service.identity.schemas import (
+    AccessTokenOut,
+    ApiKeyLogin,
+    DevLogin,
+    MeOut,
+    RefreshRequest,
+    TokenPairOut,
+    WechatLogin,
+)
 from service.identity.service import IdentityService, RefreshTokenReused, TokenPair, active_resident
+from service.identity.wechat import exchange_code
+from service.ratelimit import client_ip, limit
 from service.residents.deletion import delete_account
 
 
@@ -50,10 +61,42 @@ class AuthController(Controller):
         summary="Sign in by phone (dev identity provider)",
     )
     async def dev_login(
-        self, identity: NamedDependency[IdentityService], data: Annotated[DevLogin, Body()]
+        self,
+        request: Request,  # type: ignore[type-arg]
+        identity: NamedDependency[IdentityService],
+        data: Annotated[DevLogin, Body()],
     ) -> TokenPairOut:
+        await limit(request, "sign_in", client_ip(request))
         _, pair = await identity.dev_login(data.phone)
         return _pair(pair)
+
+    @post(
+        "/wechat", operation_id="auth_wechat_login", status_code=200, summary="Sign in from the mini-program"
+    )
+    async def wechat_login(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        identity: NamedDependency[IdentityService],
+        data: Annotated[WechatLogin, Body()],
+    ) -> TokenPairOut:
+        await limit(request, "sign_in", client_ip(request))
+        found = await exchange_code(request.app.state.services.settings.wechat, data.code)
+        _, pair = await identity.wechat_login(found)
+        return _pair(pair)
+
+    @post(
+        "/api-key", operation_id="auth_api_key", status_code=200, summary="Trade a merchant or city API key"
+    )
+    async def api_key_login(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[ApiKeyLogin, Body()],
+    ) -> AccessTokenOut:
+        await limit(request, "sign_in", client_ip(request))
+        services = request.app.state.services
+        token = await exchange(db_session, services.tokens, data.api_key, utcnow())
+        return AccessTokenOut(access_token=token, expires_in=services.settings.auth.access_ttl_seconds)
 
     @post("/refresh", operation_id="auth_refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh(

@@ -31,6 +31,29 @@ class IdentityRepository:
         assert resident is not None
         return resident
 
+    async def resident_by(self, column: str, value: str) -> Resident | None:
+        return await self.session.scalar(sa.select(Resident).where(getattr(Resident, column) == value))
+
+    async def ensure_resident_by_openid_hash(
+        self, openid_hash: str, unionid_hash: str | None, now: dt.datetime
+    ) -> Resident:
+        """The resident of this WeChat user: by unionid first (one person across the city's apps), then
+        openid; created if new (safe when two first sign-ins race: the openid hash is unique)."""
+        resident = await self.resident_by("unionid_hash", unionid_hash) if unionid_hash else None
+        if resident is None:
+            stmt = insert_ignoring_conflict(self.session, Resident.__table__, ["openid_hash"]).values(
+                openid_hash=openid_hash, created_at=now
+            )
+            await self.session.execute(stmt)
+            resident = await self.resident_by("openid_hash", openid_hash)
+            assert resident is not None
+        if resident.openid_hash is None:
+            resident.openid_hash = openid_hash
+        if unionid_hash and resident.unionid_hash is None:
+            resident.unionid_hash = unionid_hash
+        await self.session.flush()
+        return resident
+
     async def add_refresh_token(self, token: RefreshToken) -> None:
         self.session.add(token)
         await self.session.flush()

@@ -16,6 +16,20 @@ class DevLogin(StrictBody):
     phone: str = Field(min_length=6, max_length=24, examples=["13800138000"])
 
 
+class WechatLogin(StrictBody):
+    code: str = Field(min_length=1, max_length=128, description="the code from the mini-program's wx.login")
+
+
+class ApiKeyLogin(StrictBody):
+    api_key: str = Field(min_length=8, max_length=128)
+
+
+class AccessTokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
 class RefreshRequest(StrictBody):
     refresh_token: str = Field(min_length=8, max_length=128)
 

@@ -17,6 +17,7 @@ from service.identity.models import RefreshToken, Resident
 from service.identity.principal import Principal, Role
 from service.identity.repository import IdentityRepository
 from service.identity.tokens import TokenService, hash_token, new_refresh_token
+from service.identity.wechat import WechatIdentity
 
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
@@ -57,6 +58,16 @@ class IdentityService:
         now = utcnow()
         resident = await self.repo.ensure_resident_by_phone_hash(
             keyed_hash(self.hash_key, normalise_phone(phone)), now
+        )
+        pair = await self.issue(Principal(str(resident.id), Role.RESIDENT), now)
+        return resident, pair
+
+    async def wechat_login(self, identity: WechatIdentity) -> tuple[Resident, TokenPair]:
+        """Sign the WeChat user in, creating their resident on first use."""
+        now = utcnow()
+        unionid_hash = keyed_hash(self.hash_key, f"unionid:{identity.unionid}") if identity.unionid else None
+        resident = await self.repo.ensure_resident_by_openid_hash(
+            keyed_hash(self.hash_key, f"openid:{identity.openid}"), unionid_hash, now
         )
         pair = await self.issue(Principal(str(resident.id), Role.RESIDENT), now)
         return resident, pair

@@ -33,6 +33,7 @@ from service.merchants.schemas import (
     VoucherPage,
 )
 from service.merchants.statements import statement
+from service.ratelimit import limit
 
 ID = Parameter(ge=1, le=2**63 - 1)
 PAGE_MAX = 200
@@ -137,6 +138,7 @@ class MerchantController(Controller):
         principal: NamedDependency[Principal],
         data: Annotated[ChargeIn, Body()],
     ) -> Response[ChargeOut]:
+        await limit(request, "charges", principal.subject)
         row, created = await paycodes.charge(
             db_session,
             _settings(request),
@@ -238,6 +240,7 @@ class ResidentOfferController(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
     ) -> PayCodeOut:
+        await limit(request, "paycodes", principal.subject)
         issued = await paycodes.issue_paycode(db_session, _settings(request), principal.resident_id, utcnow())
         return PayCodeOut(paycode=issued.code, expires_at=issued.expires_at)
 
