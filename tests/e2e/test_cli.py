@@ -78,6 +78,8 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         ["ledger", "verify", "--help"],
         ["action", "explain", "--help"],
         ["action", "replay", "--help"],
+        ["merchant", "add", "--help"],
+        ["city-user", "add", "--help"],
     ):
         result = run(env, *args)
         assert result.returncode == 0, (args, result.stderr)
