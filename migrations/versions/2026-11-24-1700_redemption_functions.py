@@ -122,32 +122,30 @@ BEGIN
     v_fingerprint := tanbi_fingerprint(format(
         '{"amount": %s, "credit_account_id": %s, "debit_account_id": %s, "kind": "charge", '
         '"operation": "transfer", "reference": "paycode"}', p_amount, v_till, v_wallet));
-    BEGIN  -- a refusal found below undoes this block's writes (a subtransaction), not the caller's
-        INSERT INTO idempotency_records (key, fingerprint, operation, created_at)
-        VALUES (v_ledger_key, v_fingerprint, 'transfer', now()) ON CONFLICT (key) DO NOTHING;
-        IF NOT FOUND THEN RETURN jsonb_build_object('code', 'idempotency_conflict'); END IF;
-        INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, reference, idempotency_key,
-                               created_at)
-        VALUES (v_wallet, v_till, p_amount, 'charge', 'paycode', v_ledger_key, p_now) RETURNING id INTO v_transfer;
-        UPDATE idempotency_records SET transfer_id = v_transfer WHERE key = v_ledger_key;
-        UPDATE paycodes SET used_at = p_now WHERE code_hash = p_code_hash;
-        INSERT INTO charges (merchant_id, resident_id, amount, idempotency_key, paycode_hash, transfer_id,
-                             created_at)
-        VALUES (p_merchant, v_code.resident_id, p_amount, p_key, p_code_hash, v_transfer, p_now)
-        RETURNING id INTO v_charge;
-        -- The accounts last, locked in ascending id order: the merchant's one row is held from here to the
-        -- commit only, not for the whole charge.
-        PERFORM 1 FROM accounts WHERE id IN (v_wallet, v_till) ORDER BY id FOR NO KEY UPDATE;
-        SELECT balance - held INTO v_available FROM accounts WHERE id = v_wallet;
-        IF v_available < p_amount THEN
-            RAISE EXCEPTION USING ERRCODE = 'TB001', MESSAGE = 'not enough coins available';
-        END IF;
-        UPDATE accounts SET balance = balance - p_amount WHERE id = v_wallet;
-        UPDATE accounts SET balance = balance + p_amount WHERE id = v_till;
-        PERFORM tanbi_take_lots(v_wallet, p_amount, p_now, v_transfer, NULL);
-    EXCEPTION WHEN SQLSTATE 'TB001' THEN
-        RETURN jsonb_build_object('code', 'insufficient_funds', 'available', v_available, 'detail', SQLERRM);
-    END;
+    -- From here a refusal raises: the statement's writes are undone with it (no subtransaction, whose
+    -- sub-transaction ids cost every call), and the caller maps the SQLSTATE to the refusal.
+    INSERT INTO idempotency_records (key, fingerprint, operation, created_at)
+    VALUES (v_ledger_key, v_fingerprint, 'transfer', now()) ON CONFLICT (key) DO NOTHING;
+    IF NOT FOUND THEN RETURN jsonb_build_object('code', 'idempotency_conflict'); END IF;
+    INSERT INTO transfers (debit_account_id, credit_account_id, amount, kind, reference, idempotency_key,
+                           created_at)
+    VALUES (v_wallet, v_till, p_amount, 'charge', 'paycode', v_ledger_key, p_now) RETURNING id INTO v_transfer;
+    UPDATE idempotency_records SET transfer_id = v_transfer WHERE key = v_ledger_key;
+    UPDATE paycodes SET used_at = p_now WHERE code_hash = p_code_hash;
+    INSERT INTO charges (merchant_id, resident_id, amount, idempotency_key, paycode_hash, transfer_id,
+                         created_at)
+    VALUES (p_merchant, v_code.resident_id, p_amount, p_key, p_code_hash, v_transfer, p_now)
+    RETURNING id INTO v_charge;
+    -- The accounts last, locked in ascending id order: the merchant's one row is held from here to the
+    -- commit only, not for the whole charge.
+    PERFORM 1 FROM accounts WHERE id IN (v_wallet, v_till) ORDER BY id FOR NO KEY UPDATE;
+    SELECT balance - held INTO v_available FROM accounts WHERE id = v_wallet;
+    IF v_available < p_amount THEN
+        RAISE EXCEPTION USING ERRCODE = 'TB001', MESSAGE = 'not enough coins available';
+    END IF;
+    UPDATE accounts SET balance = balance - p_amount WHERE id = v_wallet;
+    UPDATE accounts SET balance = balance + p_amount WHERE id = v_till;
+    PERFORM tanbi_take_lots(v_wallet, p_amount, p_now, v_transfer, NULL);
     RETURN jsonb_build_object('code', 'ok', 'id', v_charge, 'resident_id', v_code.resident_id,
                               'amount', p_amount, 'transfer_id', v_transfer, 'created_at', p_now);
 END $$;
@@ -184,30 +182,23 @@ BEGIN
         '{"amount": %s, "credit_account_id": %s, "debit_account_id": %s, "expires_at": "%s", '
         '"kind": "voucher", "operation": "hold", "reference": "offer:%s"}',
         o.price, v_till, v_wallet, tanbi_isoformat(v_expires), o.id));
-    BEGIN  -- a refusal found below undoes this block's writes (a subtransaction), not the caller's
-        -- The reservation touches only the wallet row, guarded.
-        UPDATE accounts SET held = held + o.price WHERE id = v_wallet AND balance - held >= o.price;
-        IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TB001', MESSAGE = 'not enough coins available'; END IF;
-        INSERT INTO idempotency_records (key, fingerprint, operation, created_at)
-        VALUES (v_key, v_fingerprint, 'hold', now());
-        INSERT INTO holds (debit_account_id, credit_account_id, amount, kind, reference, idempotency_key, status,
-                           expires_at, created_at)
-        VALUES (v_wallet, v_till, o.price, 'voucher', 'offer:' || o.id, v_key, 'pending', v_expires, p_now)
-        RETURNING id INTO v_hold;
-        UPDATE idempotency_records SET hold_id = v_hold WHERE key = v_key;
-        PERFORM tanbi_take_lots(v_wallet, o.price, p_now, NULL, v_hold);
-        INSERT INTO vouchers (code, offer_id, resident_id, hold_id, price, status, expires_at, created_at)
-        VALUES (p_code, o.id, p_resident, v_hold, o.price, 'held', v_expires, p_now) RETURNING id INTO v_voucher;
-        -- Stock last: the hot offer row is locked only from here to the commit.
-        UPDATE offers SET stock_left = stock_left - 1 WHERE id = o.id AND stock_left > 0;
-        IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TB002', MESSAGE = 'this offer is sold out'; END IF;
-    EXCEPTION
-        WHEN SQLSTATE 'TB001' THEN
-            SELECT balance - held INTO v_available FROM accounts WHERE id = v_wallet;
-            RETURN jsonb_build_object('code', 'insufficient_funds', 'available', v_available, 'detail', SQLERRM);
-        WHEN SQLSTATE 'TB002' THEN
-            RETURN jsonb_build_object('code', 'sold_out');
-    END;
+    -- From here a refusal raises (see tanbi_charge).
+    -- The reservation touches only the wallet row, guarded.
+    UPDATE accounts SET held = held + o.price WHERE id = v_wallet AND balance - held >= o.price;
+    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TB001', MESSAGE = 'not enough coins available'; END IF;
+    INSERT INTO idempotency_records (key, fingerprint, operation, created_at)
+    VALUES (v_key, v_fingerprint, 'hold', now());
+    INSERT INTO holds (debit_account_id, credit_account_id, amount, kind, reference, idempotency_key, status,
+                       expires_at, created_at)
+    VALUES (v_wallet, v_till, o.price, 'voucher', 'offer:' || o.id, v_key, 'pending', v_expires, p_now)
+    RETURNING id INTO v_hold;
+    UPDATE idempotency_records SET hold_id = v_hold WHERE key = v_key;
+    PERFORM tanbi_take_lots(v_wallet, o.price, p_now, NULL, v_hold);
+    INSERT INTO vouchers (code, offer_id, resident_id, hold_id, price, status, expires_at, created_at)
+    VALUES (p_code, o.id, p_resident, v_hold, o.price, 'held', v_expires, p_now) RETURNING id INTO v_voucher;
+    -- Stock last: the hot offer row is locked only from here to the commit.
+    UPDATE offers SET stock_left = stock_left - 1 WHERE id = o.id AND stock_left > 0;
+    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TB002', MESSAGE = 'this offer is sold out'; END IF;
     RETURN jsonb_build_object('code', 'ok', 'id', v_voucher, 'hold_id', v_hold, 'offer_id', o.id, 'price', o.price,
                               'expires_at', v_expires, 'created_at', p_now);
 END $$;

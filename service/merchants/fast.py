@@ -1,10 +1,10 @@
 """Redemptions on PostgreSQL: one call to the database functions of migration 0007 per claim or charge.
 
-The functions answer a refusal with a code (unknown, used or expired pay-code, too few coins, sold out,
-limit reached) and write nothing for it: refusals found after writing (coins only in expired lots, stock
-taken by a racer) roll back the function's own sub-block, so the caller's transaction stays usable
-without a savepoint round trip. This module turns codes into the errors the Python path raises, so
-callers and clients cannot tell the paths apart.
+The functions answer most refusals with a code before writing anything (unknown, used or expired
+pay-code, sold out, limit reached); the ones found after writing (too few coins, coins only in expired
+lots, stock taken by a racer) raise a SQLSTATE, which undoes the statement: alone in autocommit, or in a
+savepoint inside a caller's transaction. This module turns both into the errors the Python path raises,
+so callers and clients cannot tell the paths apart.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ async def _execute(session: AsyncSession, function: str, args: tuple[Any, ...]) 
     else:
         names = {f"p{n}": arg for n, arg in enumerate(args)}
         statement = sa.text(f"SELECT {function}({', '.join(':' + name for name in names)})")
-        value = (await (await session.connection()).execute(statement, names)).scalar_one()
+        async with session.begin_nested():  # a refusal raised inside must not abort the caller's transaction
+            value = (await session.execute(statement, names)).scalar_one()
     return value if isinstance(value, dict) else json.loads(value)
 
 
