@@ -111,9 +111,14 @@ class MerchantController(Controller):
 
     @get("/offers", operation_id="merchant_offers_list", summary="The merchant's offers")
     async def list_offers(
-        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-    ) -> list[OfferOut]:
-        return [offer_out(o) for o in await offers.offers_of(db_session, int(principal.subject))]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
+    ) -> OfferPage:
+        rows = list(await offers.offers_of(db_session, int(principal.subject), _after(cursor), limit + 1))
+        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
 
     @patch("/offers/{offer_id:int}", operation_id="merchant_offers_update", summary="Change an offer")
     async def update_offer(
@@ -296,8 +301,14 @@ class CityOfferController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("", operation_id="city_offers_pending", summary="Offers awaiting approval")
-    async def pending(self, db_session: NamedDependency[AsyncSession]) -> list[OfferOut]:
-        return [offer_out(o) for o in await offers.offers_awaiting_approval(db_session)]
+    async def pending(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
+    ) -> OfferPage:
+        rows = list(await offers.offers_awaiting_approval(db_session, _after(cursor), limit + 1))
+        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
 
     @post(
         "/{offer_id:int}/approve",

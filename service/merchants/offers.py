@@ -101,15 +101,14 @@ async def offers_on_sale(
     return (await session.scalars(stmt)).all()
 
 
-async def offers_of(session: AsyncSession, merchant_id: int) -> Sequence[Offer]:
-    stmt = sa.select(Offer).where(Offer.merchant_id == merchant_id).order_by(Offer.id)
-    return (await session.scalars(stmt)).all()
+async def offers_of(session: AsyncSession, merchant_id: int, after_id: int, limit: int) -> Sequence[Offer]:
+    stmt = sa.select(Offer).where(Offer.merchant_id == merchant_id, Offer.id > after_id)
+    return (await session.scalars(stmt.order_by(Offer.id).limit(limit))).all()
 
 
-async def offers_awaiting_approval(session: AsyncSession) -> Sequence[Offer]:
-    return (
-        await session.scalars(sa.select(Offer).where(Offer.approved_at.is_(None)).order_by(Offer.id))
-    ).all()
+async def offers_awaiting_approval(session: AsyncSession, after_id: int, limit: int) -> Sequence[Offer]:
+    stmt = sa.select(Offer).where(Offer.approved_at.is_(None), Offer.id > after_id)
+    return (await session.scalars(stmt.order_by(Offer.id).limit(limit))).all()
 
 
 def _check_window(valid_from: dt.datetime, valid_until: dt.datetime) -> None:

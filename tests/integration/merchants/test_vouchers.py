@@ -51,7 +51,10 @@ async def test_offers_need_city_approval_and_a_new_price_needs_it_again(
     offer = created.json()
     assert offer["approved"] is False
     assert (await client.get("/v1/offers", headers=me)).json()["items"] == []
-    assert [o["id"] for o in (await client.get("/v1/city/offers", headers=city)).json()] == [offer["id"]]
+    pending = (await client.get("/v1/city/offers", headers=city)).json()
+    assert [o["id"] for o in pending["items"]] == [offer["id"]]
+    mine = (await client.get("/v1/merchant/offers?limit=1", headers=till)).json()
+    assert ([o["id"] for o in mine["items"]], mine["next_cursor"]) == ([offer["id"]], None)
     approved = await client.post(f"/v1/city/offers/{offer['id']}/approve", headers=city)
     assert approved.json()["approved"] is True
     assert [o["id"] for o in (await client.get("/v1/offers", headers=me)).json()["items"]] == [offer["id"]]
