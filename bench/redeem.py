@@ -238,7 +238,12 @@ async def direct_worker(url: str, merchant: int, items: list, concurrency: int) 
 
 
 def _direct_process(args: tuple) -> tuple[list, dict]:  # type: ignore[type-arg]
-    return asyncio.run(direct_worker(*args))
+    # The event loop the API processes run on: uvicorn picks uvloop when it is installed.
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(direct_worker(*args))
+    return uvloop.run(direct_worker(*args))
 
 
 async def fire_direct(url: str, world: dict, requests: int, workers: int, concurrency: int) -> dict:  # type: ignore[type-arg]

@@ -102,6 +102,9 @@ class Database:
             await session.execute(sa.text("SELECT 1"))
 
     async def dispose(self) -> None:
+        from service.merchants.fast import close_driver_pool
+
+        await close_driver_pool(self.engine)
         await self.engine.dispose()
 
 

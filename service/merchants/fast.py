@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
 from typing import Any
 
 import asyncpg
@@ -117,16 +118,44 @@ async def _execute(session: AsyncSession, function: str, args: tuple[Any, ...]) 
     """
     placeholders = ", ".join(f"${n}" for n in range(1, len(args) + 1))
     if isinstance(session.bind, AsyncEngine) and not session.in_transaction():
-        async with session.bind.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            value = await driver.fetchval(f"SELECT {function}({placeholders})", *args)
+        pool = await driver_pool(session.bind)
+        async with pool.acquire() as connection:
+            value = await connection.fetchval(f"SELECT {function}({placeholders})", *args)
     else:
         names = {f"p{n}": arg for n, arg in enumerate(args)}
         statement = sa.text(f"SELECT {function}({', '.join(':' + name for name in names)})")
         async with session.begin_nested():  # a refusal raised inside must not abort the caller's transaction
             value = (await session.execute(statement, names)).scalar_one()
     return value if isinstance(value, dict) else json.loads(value)
+
+
+_POOLS: weakref.WeakKeyDictionary[AsyncEngine, asyncpg.Pool] = weakref.WeakKeyDictionary()
+
+
+async def driver_pool(engine: AsyncEngine) -> asyncpg.Pool:
+    """A small asyncpg pool beside the engine's, for the autocommitted calls.
+
+    The engine's pool costs a checkout, an adapter and a reset on return per call; these calls need none
+    of it (no transaction, no session state: their advisory locks are transaction-scoped), so the
+    connections are released without asyncpg's reset round trip.
+    """
+    pool = _POOLS.get(engine)
+    if pool is None:
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        size = engine.pool.size() if hasattr(engine.pool, "size") else 10
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=size, reset=_no_reset)
+        _POOLS[engine] = pool
+    return pool
+
+
+async def close_driver_pool(engine: AsyncEngine) -> None:
+    pool = _POOLS.pop(engine, None)
+    if pool is not None:
+        await pool.close()
+
+
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    return None
 
 
 def _refusal(code: str, detail: str) -> DomainError:
