@@ -142,8 +142,13 @@ async def driver_pool(engine: AsyncEngine) -> asyncpg.Pool:
     pool = _POOLS.get(engine)
     if pool is None:
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        size = engine.pool.size() if hasattr(engine.pool, "size") else 10
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=size, reset=_no_reset)
+        # Half the engine's pool size: redemptions are single short statements, and the two pools together
+        # must stay well inside the server's connection limit. Idle connections close after a while, so
+        # a pool whose engine was dropped without dispose() does not hold connections for long.
+        size = max(2, engine.pool.size() // 2) if hasattr(engine.pool, "size") else 5
+        pool = await asyncpg.create_pool(
+            url, min_size=0, max_size=size, reset=_no_reset, max_inactive_connection_lifetime=30
+        )
         _POOLS[engine] = pool
     return pool
 
