@@ -142,7 +142,8 @@ async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _register_subcommands() -> None:
     from service.actions.cli import action_group
-    from service.merchants.cli import city_user_group, merchant_group
+    from service.identity.cli import city_user_group
+    from service.merchants.cli import merchant_group
     from service.partners.cli import partner_group
 
     main.add_command(action_group)

@@ -20,9 +20,12 @@ log = logging.getLogger("tanbi.ratelimit")
 
 
 class RateLimiter:
-    def __init__(self, redis: Any = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, redis: Any = None, clock: Callable[[], float] = time.time, prefix: str = "tanbi:ratelimit"
+    ) -> None:
         self.redis = redis
-        self.clock = clock
+        self.clock = clock  # seconds (epoch); injectable so tests can pass a window without waiting
+        self.prefix = prefix  # Redis key prefix
         self._counts: dict[tuple[str, str, int], int] = {}
 
     async def hit(self, bucket: str, key: str, limit: int, window: int) -> int | None:
@@ -40,7 +43,7 @@ class RateLimiter:
             slot = (bucket, key, index)
             self._counts[slot] = self._counts.get(slot, 0) + 1
             return self._counts[slot]
-        name = f"tanbi:ratelimit:{bucket}:{key}:{index}"
+        name = f"{self.prefix}:{bucket}:{key}:{index}"
         try:
             pipe = self.redis.pipeline(transaction=True)
             pipe.incr(name)

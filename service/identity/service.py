@@ -63,12 +63,15 @@ class IdentityService:
         return resident, pair
 
     async def wechat_login(self, identity: WechatIdentity) -> tuple[Resident, TokenPair]:
-        """Sign the WeChat user in, creating their resident on first use."""
+        """Sign the WeChat user in, creating their resident on first use; 401 ``account_deleted`` for a
+        deleted resident (deletion erases the hashes, so this only guards rows that kept them)."""
         now = utcnow()
         unionid_hash = keyed_hash(self.hash_key, f"unionid:{identity.unionid}") if identity.unionid else None
         resident = await self.repo.ensure_resident_by_openid_hash(
             keyed_hash(self.hash_key, f"openid:{identity.openid}"), unionid_hash, now
         )
+        if resident.deleted_at is not None:  # raising rolls back any hash attached just now
+            raise Unauthorized("this account has been deleted", code="account_deleted")
         pair = await self.issue(Principal(str(resident.id), Role.RESIDENT), now)
         return resident, pair
 

@@ -1,0 +1,122 @@
+"""SQL of one resident's own data. Every query is scoped by the resident's id (or wallet) first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.actions.models import Action, ActionStatus
+from service.ledger.models import Account, Lot, Transfer
+
+EXPIRING_WINDOW = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class ActionKey:
+    """Where a page of actions stops: actions are listed by (occurred_at, id), newest first."""
+
+    occurred_at: dt.datetime
+    id: int
+
+
+@dataclass
+class Wallet:
+    """Coins, not grams. ``available`` counts only unexpired lots' unreserved coins (what can be spent
+    now); coins of a lot that has expired but not yet been swept are in the account's balance, not here."""
+
+    available: int = 0
+    held: int = 0
+    lots: Sequence[Lot] = ()
+    expiring_30d: int = 0
+
+
+@dataclass
+class Impact:
+    """Grams CO2e of accepted actions."""
+
+    total_grams: int = 0
+    by_methodology: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (grams, actions)
+    by_month: dict[str, int] = field(default_factory=dict)  # "YYYY-MM" in the city's zone -> grams
+
+
+class ResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def wallet_account(self, resident_id: int) -> Account | None:
+        return await self.session.scalar(sa.select(Account).where(Account.code == f"wallet:{resident_id}"))
+
+    async def wallet(self, resident_id: int, now: dt.datetime) -> Wallet:
+        """The wallet as of ``now``: zeros before the first credit; lots unexpired and not empty, earliest
+        expiry first; ``expiring_30d`` the unreserved coins of lots expiring within 30 days of ``now``."""
+        account = await self.wallet_account(resident_id)
+        if account is None:
+            return Wallet()
+        lots = (
+            await self.session.scalars(
+                sa.select(Lot)
+                .where(Lot.account_id == account.id, Lot.expires_at > now, Lot.remaining > 0)
+                .order_by(Lot.expires_at, Lot.id)
+            )
+        ).all()
+        soon = now + EXPIRING_WINDOW
+        available = sum(lot.remaining - lot.held for lot in lots)
+        expiring = sum(lot.remaining - lot.held for lot in lots if lot.expires_at <= soon)
+        return Wallet(available, account.held, lots, expiring)
+
+    async def actions(self, resident_id: int, before: ActionKey | None, limit: int) -> Sequence[Action]:
+        """Up to ``limit`` of the resident's actions, latest ``occurred_at`` first (id breaks ties), all
+        strictly after ``before`` in that order. Served by the (resident_id, occurred_at) index."""
+        stmt = sa.select(Action).where(Action.resident_id == resident_id)
+        if before is not None:
+            stmt = stmt.where(
+                sa.or_(
+                    Action.occurred_at < before.occurred_at,
+                    sa.and_(Action.occurred_at == before.occurred_at, Action.id < before.id),
+                )
+            )
+        stmt = stmt.order_by(Action.occurred_at.desc(), Action.id.desc()).limit(limit)
+        return (await self.session.scalars(stmt)).all()
+
+    async def action(self, resident_id: int, action_id: int) -> Action | None:
+        """The action if it is this resident's; None for another's as for a missing one."""
+        stmt = sa.select(Action).where(Action.id == action_id, Action.resident_id == resident_id)
+        return await self.session.scalar(stmt)
+
+    async def transfers(self, account_id: int, before_id: int | None, limit: int) -> Sequence[Transfer]:
+        """Up to ``limit`` transfers into or out of the account, newest (highest id) first."""
+        stmt = sa.select(Transfer).where(
+            sa.or_(Transfer.credit_account_id == account_id, Transfer.debit_account_id == account_id)
+        )
+        if before_id is not None:
+            stmt = stmt.where(Transfer.id < before_id)
+        return (await self.session.scalars(stmt.order_by(Transfer.id.desc()).limit(limit))).all()
+
+    async def impact(self, resident_id: int, zone: ZoneInfo) -> Impact:
+        """Accepted actions' grams in total, per methodology (sorted by id) and per local month (sorted)."""
+        # Months are cut in the city's zone, which SQLite cannot do: the per-action rows are summed here.
+        rows = await self.session.execute(
+            sa.select(Action.methodology_id, Action.occurred_at, Action.grams).where(
+                Action.resident_id == resident_id, Action.status == ActionStatus.ACCEPTED
+            )
+        )
+        result = Impact()
+        grams_by_methodology: dict[str, int] = defaultdict(int)
+        count_by_methodology: dict[str, int] = defaultdict(int)
+        by_month: dict[str, int] = defaultdict(int)
+        for methodology_id, occurred_at, grams in rows.all():
+            result.total_grams += grams
+            grams_by_methodology[methodology_id] += grams
+            count_by_methodology[methodology_id] += 1
+            by_month[occurred_at.astimezone(zone).strftime("%Y-%m")] += grams
+        result.by_methodology = {
+            m: (grams_by_methodology[m], count_by_methodology[m]) for m in sorted(grams_by_methodology)
+        }
+        result.by_month = dict(sorted(by_month.items()))
+        return result
