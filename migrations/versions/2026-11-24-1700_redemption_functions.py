@@ -158,10 +158,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_key text := 'voucher:' || p_code;
     o record; v_taken bigint; v_wallet bigint; v_till bigint; v_available bigint;
-    v_expires timestamptz; v_hold bigint; v_voucher bigint; v_fingerprint text;
+    v_expires timestamptz; v_hold bigint; v_voucher bigint; v_fingerprint text; v_deleted timestamptz;
 BEGIN
-    PERFORM 1 FROM residents WHERE id = p_resident AND deleted_at IS NULL;
+    SELECT deleted_at INTO v_deleted FROM residents WHERE id = p_resident;
     IF NOT FOUND THEN RETURN jsonb_build_object('code', 'resident_not_found'); END IF;
+    IF v_deleted IS NOT NULL THEN RETURN jsonb_build_object('code', 'account_deleted'); END IF;
     SELECT * INTO o FROM offers WHERE id = p_offer;
     IF NOT FOUND OR o.approved_at IS NULL THEN RETURN jsonb_build_object('code', 'offer_not_found'); END IF;
     IF o.stock_left <= 0 THEN RETURN jsonb_build_object('code', 'sold_out'); END IF;

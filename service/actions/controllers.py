@@ -15,6 +15,7 @@ from service.actions.replay import Replayer
 from service.actions.schemas import AssetIn, AssetOut, ExplanationOut
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
+from service.identity.service import active_resident_id
 
 DB_ID = Parameter(ge=1, le=2**63 - 1)
 
@@ -41,7 +42,12 @@ class AssetController(Controller):
     ) -> AssetOut:
         registry = request.app.state.services.registry
         asset = await register_asset(
-            db_session, registry, principal.resident_id, data.kind, data.ref, data.attributes
+            db_session,
+            registry,
+            await active_resident_id(db_session, principal),
+            data.kind,
+            data.ref,
+            data.attributes,
         )
         return _asset_out(asset)
 

@@ -127,3 +127,8 @@ async def active_resident(session: AsyncSession, resident_id: int) -> Resident:
     if resident.deleted_at is not None:
         raise Unauthorized("this account has been deleted", code="account_deleted")
     return resident
+
+
+async def active_resident_id(session: AsyncSession, principal: Principal) -> int:
+    """The caller's resident id after ``active_resident``'s checks (401 ``account_deleted``, 404)."""
+    return (await active_resident(session, principal.resident_id)).id

@@ -16,6 +16,7 @@ from service.db.base import utcnow
 from service.errors import Invalid
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
+from service.identity.service import active_resident_id
 from service.merchants import offers, paycodes, vouchers
 from service.merchants.models import Offer, Voucher
 from service.merchants.schemas import (
@@ -230,9 +231,11 @@ class ResidentOfferController(Controller):
     async def list_offers(
         self,
         db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> OfferPage:
+        await active_resident_id(db_session, principal)
         rows = list(await offers.offers_on_sale(db_session, utcnow(), _after(cursor), limit + 1))
         return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
 
@@ -273,7 +276,11 @@ class ResidentOfferController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> VoucherPage:
-        rows = list(await vouchers.vouchers_of(db_session, principal.resident_id, _after(cursor), limit + 1))
+        rows = list(
+            await vouchers.vouchers_of(
+                db_session, await active_resident_id(db_session, principal), _after(cursor), limit + 1
+            )
+        )
         return VoucherPage(items=[voucher_out(v) for v in rows[:limit]], next_cursor=_next(rows, limit))
 
     @post(
@@ -290,7 +297,13 @@ class ResidentOfferController(Controller):
         voucher_id: Annotated[int, ID],
     ) -> VoucherOut:
         return voucher_out(
-            await vouchers.cancel(db_session, _settings(request), principal.resident_id, voucher_id, utcnow())
+            await vouchers.cancel(
+                db_session,
+                _settings(request),
+                await active_resident_id(db_session, principal),
+                voucher_id,
+                utcnow(),
+            )
         )
 
 

@@ -25,12 +25,14 @@ from service.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     NotFound,
+    Unauthorized,
 )
 from service.merchants.models import Charge, Voucher, VoucherStatus
 
 REFUSALS: dict[str, tuple[type[DomainError], str]] = {
     "merchant_not_found": (NotFound, "this token's merchant does not exist"),
     "resident_not_found": (NotFound, "this token's resident does not exist"),
+    "account_deleted": (Unauthorized, "this account has been deleted"),
     "paycode_unknown": (NotFound, "this pay-code is not one of ours"),
     "paycode_used": (Conflict, "this pay-code has been used"),
     "paycode_expired": (Conflict, "this pay-code has expired; ask for a new one"),

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.sql import is_postgresql, lock_keys
 from service.errors import Conflict, IdempotencyConflict, Invalid, NotFound
-from service.identity.models import Resident
+from service.identity.service import active_resident
 from service.identity.tokens import hash_token
 from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Ledger, TransferRequest
 from service.merchants import fast
@@ -36,9 +36,7 @@ class IssuedPayCode:
 async def issue_paycode(
     session: AsyncSession, settings: Settings, resident_id: int, now: dt.datetime
 ) -> IssuedPayCode:
-    resident = await session.get(Resident, resident_id)
-    if resident is None or resident.deleted_at is not None:
-        raise NotFound("this token's resident does not exist", code="resident_not_found")
+    await active_resident(session, resident_id)
     code = PREFIX + secrets.token_urlsafe(18)
     expires_at = now + dt.timedelta(seconds=settings.redeem.paycode_ttl_seconds)
     session.add(

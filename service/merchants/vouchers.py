@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.sql import is_postgresql, lock_keys
 from service.errors import Conflict, NotFound
-from service.identity.models import Resident
+from service.identity.service import active_resident
 from service.ledger.models import Transfer
 from service.ledger.service import Ledger, TransferRequest
 from service.merchants import fast
@@ -40,9 +40,7 @@ async def claim(
         ttl, shards = settings.redeem.voucher_ttl_seconds, settings.ledger.merchant_shards
         return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now)
     async with session.begin_nested():  # all or nothing, whatever the caller does next
-        resident = await session.get(Resident, resident_id)
-        if resident is None or resident.deleted_at is not None:
-            raise NotFound("this token's resident does not exist", code="resident_not_found")
+        await active_resident(session, resident_id)
         offer = await session.scalar(sa.select(Offer).where(Offer.id == offer_id, on_sale(now)))
         if offer is None:
             await _why_not_on_sale(session, offer_id)

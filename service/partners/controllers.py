@@ -18,6 +18,7 @@ from service.db.base import utcnow
 from service.errors import DomainError, Invalid, NotFound, Unauthorized, validation_errors
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
+from service.identity.service import active_resident_id
 from service.identity.tokens import hash_token
 from service.partners.auth import authenticate
 from service.partners.bindings import bind, create_link_token, unbind
@@ -281,7 +282,7 @@ class BindingController(Controller):
         settings = request.app.state.services.settings
         binding, reprocessed = await bind(
             db_session,
-            principal.resident_id,
+            await active_resident_id(db_session, principal),
             data.token,
             settings.partners,
             settings.partners.batch_size,
@@ -294,7 +295,10 @@ class BindingController(Controller):
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
     ) -> list[BindingOut]:
         return [
-            _binding_out(b) for b in await PartnerRepository(db_session).bindings_of(principal.resident_id)
+            _binding_out(b)
+            for b in await PartnerRepository(db_session).bindings_of(
+                await active_resident_id(db_session, principal)
+            )
         ]
 
     @delete("/{binding_id:int}", operation_id="me_bindings_delete", status_code=200, summary="Unbind")
@@ -304,4 +308,6 @@ class BindingController(Controller):
         principal: NamedDependency[Principal],
         binding_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
     ) -> BindingOut:
-        return _binding_out(await unbind(db_session, principal.resident_id, binding_id, utcnow()))
+        return _binding_out(
+            await unbind(db_session, await active_resident_id(db_session, principal), binding_id, utcnow())
+        )
