@@ -168,15 +168,23 @@ async def fire(base: str, world: dict, requests: int, concurrency: int) -> dict:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
+    return summarise(elapsed, outcomes, sorted(latencies), requests)
+
+
+def ms(values: list[float], quantile: float) -> float:
+    """The ``quantile`` of sorted ``values`` (seconds) in milliseconds."""
+    return round(1000 * values[min(len(values) - 1, int(len(values) * quantile))], 1)
+
+
+def summarise(elapsed: float, outcomes: dict[str, int], latencies: list[float], requests: int) -> dict:  # type: ignore[type-arg]
     succeeded = outcomes.get("claim:ok", 0) + outcomes.get("charge:ok", 0)
     return {
         "seconds": round(elapsed, 2),
         "outcomes": outcomes,
         "redemptions_per_second": round(succeeded / elapsed),
         "requests_per_second": round(requests / elapsed),
-        "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
-        "latency_p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "latency_p50_ms": ms(latencies, 0.5),
+        "latency_p99_ms": ms(latencies, 0.99),
     }
 
 
@@ -265,19 +273,8 @@ async def fire_direct(url: str, world: dict, requests: int, workers: int, concur
     for _, part in parts:
         for key, count in part.items():
             outcomes[key] = outcomes.get(key, 0) + count
-    succeeded = outcomes.get("claim:ok", 0) + outcomes.get("charge:ok", 0)
-    return {
-        "seconds": round(elapsed, 2),
-        "outcomes": outcomes,
-        "redemptions_per_second": round(succeeded / elapsed),
-        "requests_per_second": round(requests / elapsed),
-        "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
-        "latency_p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
-        **{
-            f"{kind}_p50_p99_ms": [round(1000 * v[len(v) // 2], 1), round(1000 * v[int(len(v) * 0.99)], 1)]
-            for kind, v in by_kind.items()
-            if v
-        },
+    return summarise(elapsed, outcomes, latencies, requests) | {
+        f"{kind}_p50_p99_ms": [ms(v, 0.5), ms(v, 0.99)] for kind, v in by_kind.items() if v
     }
 
 

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from service.db.driver_pool import close_driver_pool
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_RECYCLE_SECONDS = 1800
 
@@ -102,8 +104,6 @@ class Database:
             await session.execute(sa.text("SELECT 1"))
 
     async def dispose(self) -> None:
-        from service.merchants.fast import close_driver_pool
-
         await close_driver_pool(self.engine)
         await self.engine.dispose()
 

@@ -27,7 +27,7 @@ async def lock_keys(session: AsyncSession, keys: list[str]) -> None:
     all in one statement: the function scan yields the array's elements, and locks them, in array order.
     SQLite: nothing to do, every write transaction already holds the database's single write lock.
     """
-    if not keys or session.bind is None or session.bind.dialect.name != "postgresql":
+    if not keys or not is_postgresql(session):
         return
     await session.execute(
         sa.text(

@@ -3,7 +3,6 @@ and vouchers; the city's offer approval."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Invalid
+from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
@@ -75,16 +75,7 @@ def _settings(request: Request[Any, Any, Any]) -> Any:
 
 
 def _after(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except ValueError as exc:
-        raise Invalid("the cursor is not one this API gave out", code="invalid_cursor") from exc
-
-
-def _next(rows: list[Any], limit: int) -> str | None:
-    return base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode() if len(rows) > limit else None
+    return 0 if cursor is None else after_id(cursor)
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -119,7 +110,7 @@ class MerchantController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> OfferPage:
         rows = list(await offers.offers_of(db_session, int(principal.subject), _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
+        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
 
     @patch("/offers/{offer_id:int}", operation_id="merchant_offers_update", summary="Change an offer")
     async def update_offer(
@@ -237,7 +228,7 @@ class ResidentOfferController(Controller):
     ) -> OfferPage:
         await active_resident_id(db_session, principal)
         rows = list(await offers.offers_on_sale(db_session, utcnow(), _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
+        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
 
     @post(
         "/me/paycodes", operation_id="me_paycodes_create", summary="A single-use pay-code (show it as a QR)"
@@ -281,7 +272,7 @@ class ResidentOfferController(Controller):
                 db_session, await active_resident_id(db_session, principal), _after(cursor), limit + 1
             )
         )
-        return VoucherPage(items=[voucher_out(v) for v in rows[:limit]], next_cursor=_next(rows, limit))
+        return VoucherPage(items=[voucher_out(v) for v in rows[:limit]], next_cursor=next_cursor(rows, limit))
 
     @post(
         "/me/vouchers/{voucher_id:int}/cancel",
@@ -321,7 +312,7 @@ class CityOfferController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> OfferPage:
         rows = list(await offers.offers_awaiting_approval(db_session, _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=_next(rows, limit))
+        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
 
     @post(
         "/{offer_id:int}/approve",

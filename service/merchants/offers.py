@@ -25,8 +25,7 @@ EDITABLE = NEEDS_APPROVAL | {"stock_total", "per_resident_limit", "active"}
 async def create_offer(
     session: AsyncSession, merchant_id: int, fields: dict[str, Any], now: dt.datetime
 ) -> Offer:
-    if await session.get(Merchant, merchant_id) is None:
-        raise NotFound("this token's merchant does not exist", code="merchant_not_found")
+    await existing_merchant(session, merchant_id)
     _check_window(fields["valid_from"], fields["valid_until"])
     offer = Offer(
         merchant_id=merchant_id,
@@ -81,6 +80,14 @@ async def approve_offer(session: AsyncSession, offer_id: int, actor: str, now: d
     await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"price": offer.price})
     await session.flush()
     return offer
+
+
+async def existing_merchant(session: AsyncSession, merchant_id: int) -> Merchant:
+    """The token's merchant; 404 ``merchant_not_found`` when the token names none."""
+    merchant = await session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound("this token's merchant does not exist", code="merchant_not_found")
+    return merchant
 
 
 def on_sale(now: dt.datetime) -> sa.ColumnElement[bool]:

@@ -21,7 +21,8 @@ from service.identity.service import active_resident
 from service.identity.tokens import hash_token
 from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Ledger, TransferRequest
 from service.merchants import fast
-from service.merchants.models import Charge, Merchant, PayCode
+from service.merchants.models import Charge, PayCode
+from service.merchants.offers import existing_merchant
 from service.settings import Settings
 
 PREFIX = "pc_"
@@ -61,8 +62,7 @@ async def charge(
     if is_postgresql(session):
         shards = settings.ledger.merchant_shards
         return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, shards, now)
-    if await session.get(Merchant, merchant_id) is None:
-        raise NotFound("this token's merchant does not exist", code="merchant_not_found")
+    await existing_merchant(session, merchant_id)
     await lock_keys(session, [f"charge:{merchant_id}:{idempotency_key}"])
     existing = await session.scalar(
         sa.select(Charge).where(Charge.merchant_id == merchant_id, Charge.idempotency_key == idempotency_key)

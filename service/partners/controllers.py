@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import DomainError, Invalid, NotFound, Unauthorized, validation_errors
+from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
@@ -147,9 +148,7 @@ class PartnerController(Controller):
             limit=limit + 1,
         )
         items = [_status(e) for e in rows[:limit]]
-        more = len(rows) > limit
-        next_cursor = base64.urlsafe_b64encode(str(rows[limit - 1].id).encode()).decode() if more else None
-        return EventPage(items=items, next_cursor=next_cursor)
+        return EventPage(items=items, next_cursor=next_cursor(rows, limit))
 
     @post(
         "/link-tokens", operation_id="partner_link_tokens_create", summary="A token the user redeems to bind"
@@ -189,12 +188,7 @@ def _when(value: str | None, name: str) -> dt.datetime | None:
 
 
 def _cursor(value: str | None) -> int:
-    if not value:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(value.encode()).decode())
-    except ValueError as exc:
-        raise Invalid("the cursor is not one this API gave out", code="invalid_cursor") from exc
+    return after_id(value) if value else 0
 
 
 def _binding_out(binding: Binding, reprocessed: int | None = None) -> BindingOut:

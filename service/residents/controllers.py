@@ -17,7 +17,7 @@ from service.db.base import utcnow
 from service.errors import Invalid, NotFound
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
-from service.identity.service import active_resident
+from service.identity.service import active_resident_id
 from service.ledger.models import Transfer
 from service.residents.repository import ActionKey, ResidentRepository
 from service.residents.schemas import (
@@ -34,16 +34,6 @@ from service.residents.schemas import (
 
 PAGE_MAX = 200
 MAX_ID = 2**63 - 1  # BIGINT: a larger id in a forged cursor must be refused, not sent to the database
-
-
-async def _resident_id(session: AsyncSession, principal: Principal) -> int:
-    """The caller's resident id, once it is known to exist and not to be deleted.
-
-    Checked in the handlers, not in a dependency: when a dependency raises after the request's session
-    was provided, Litestar 2.25 never resumes the session's generator, so it is neither rolled back nor
-    closed (tried: the next request on that connection failed with "no such savepoint").
-    """
-    return (await active_resident(session, principal.resident_id)).id
 
 
 def _encode(text: str) -> str:
@@ -113,8 +103,11 @@ def _transfer_out(transfer: Transfer, wallet_id: int) -> TransferOut:
 
 
 class ResidentController(Controller):
-    """Every handler starts with ``_resident_id``: it is what refuses a deleted account's tokens
-    (tests/integration/residents walks the routes to hold every handler to it)."""
+    """Every handler starts with ``active_resident_id``: it is what refuses a deleted account's tokens
+    (tests/integration/residents walks the routes to hold every handler to it). It is called in the
+    handlers, not in a dependency: when a dependency raises after the request's session was provided,
+    Litestar 2.25 never resumes the session's generator, so it is neither rolled back nor closed (tried:
+    the next request on that connection failed with "no such savepoint")."""
 
     path = "/v1/me"
     tags = ["resident"]
@@ -125,7 +118,7 @@ class ResidentController(Controller):
     async def wallet(
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
     ) -> WalletOut:
-        resident_id = await _resident_id(db_session, principal)
+        resident_id = await active_resident_id(db_session, principal)
         found = await ResidentRepository(db_session).wallet(resident_id, utcnow())
         lots = [
             LotOut(
@@ -150,7 +143,7 @@ class ResidentController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=128)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> ActionPage:
-        resident_id = await _resident_id(db_session, principal)
+        resident_id = await active_resident_id(db_session, principal)
         before = _action_key(cursor)
         rows = list(await ResidentRepository(db_session).actions(resident_id, before, limit + 1))
         more = len(rows) > limit
@@ -166,7 +159,7 @@ class ResidentController(Controller):
         principal: NamedDependency[Principal],
         action_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
     ) -> ActionOut:
-        resident_id = await _resident_id(db_session, principal)
+        resident_id = await active_resident_id(db_session, principal)
         found = await ResidentRepository(db_session).action(resident_id, action_id)
         if found is None:  # another resident's action is answered exactly like a missing one
             raise NotFound(f"action {action_id} does not exist", code="action_not_found")
@@ -182,7 +175,7 @@ class ResidentController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> TransferPage:
-        resident_id = await _resident_id(db_session, principal)
+        resident_id = await active_resident_id(db_session, principal)
         before_id = _transfer_id(cursor)
         repo = ResidentRepository(db_session)
         account = await repo.wallet_account(resident_id)
@@ -202,7 +195,7 @@ class ResidentController(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
     ) -> ImpactOut:
-        resident_id = await _resident_id(db_session, principal)
+        resident_id = await active_resident_id(db_session, principal)
         zone = request.app.state.services.settings.zone
         found = await ResidentRepository(db_session).impact(resident_id, zone)
         return ImpactOut(
