@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from service.actions.controllers import ActionAuditController, AssetController
+from service.city.controllers import CityController
 from service.db.engine import Database
 from service.health import healthz, readyz
 from service.http.dependencies import provide_db_session
@@ -46,6 +47,7 @@ ROUTES = [
     ResidentOfferController,
     CityOfferController,
     ResidentController,
+    CityController,
 ]
 
 

@@ -93,6 +93,43 @@ class RateLimitSettings(BaseModel):
     charges: int = Field(default=600, ge=1)
 
 
+class District(BaseModel):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    zh: str
+    en: str
+
+
+# Gongqingcheng (共青城市, Jiangxi): one subdistrict, two towns and three townships (2025).
+GONGQINGCHENG = (
+    District(code="chashan", zh="茶山街道", en="Chashan Subdistrict"),
+    District(code="ganlu", zh="甘露镇", en="Ganlu Town"),
+    District(code="jiangyi", zh="江益镇", en="Jiangyi Town"),
+    District(code="jinhu", zh="金湖乡", en="Jinhu Township"),
+    District(code="sujiadang", zh="苏家垱乡", en="Sujiadang Township"),
+    District(code="zequan", zh="泽泉乡", en="Zequan Township"),
+)
+UNKNOWN_DISTRICT = "unknown"
+
+
+class CitySettings(BaseModel):
+    """The city view: districts, k-anonymity, and where the plan's targets are read from."""
+
+    name_zh: str = "共青城市"
+    name_en: str = "Gongqingcheng"
+    districts: list[District] = Field(default_factory=lambda: list(GONGQINGCHENG))
+    # Groups with fewer distinct participants are suppressed.
+    k_anonymity: int = Field(default=10, ge=2, le=10_000)
+    # Roll-up counter rows per (day, methodology, district): more spreads concurrent credits.
+    rollup_shards: int = Field(default=1, ge=1, le=64)
+    # A TOML file of the plan's targets; the one shipped in service/city/targets.toml when unset.
+    targets_file: Path | None = None
+    # A scenario is live when it credited something within this many days.
+    live_window_days: int = Field(default=30, ge=1, le=366)
+
+    def district_codes(self) -> set[str]:
+        return {d.code for d in self.districts}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TANBI_", env_nested_delimiter="__", extra="ignore", validate_default=True
@@ -112,6 +149,7 @@ class Settings(BaseSettings):
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     redeem: RedeemSettings = Field(default_factory=RedeemSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    city: CitySettings = Field(default_factory=CitySettings)
 
     @field_validator("timezone")
     @classmethod

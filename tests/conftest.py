@@ -28,6 +28,7 @@ from service.ledger.service import Ledger
 from service.services import start_services, stop_services
 from service.settings import AuthSettings, Settings
 from tests.fixtures.databases import (
+    assert_rollups_match_actions,
     create_pg_database,
     drop_pg_database,
     engine_for,
@@ -83,14 +84,18 @@ async def sqlite_engine(sqlite_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture(params=["postgres", "sqlite"])
 async def database(request: pytest.FixtureRequest, pg_engine, sqlite_engine) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
     engine = pg_engine if request.param == "postgres" else sqlite_engine
-    async with rolled_back(engine) as db:
+    async with rolled_back(engine, check_rollups=_checks_rollups(request)) as db:
         yield db
 
 
 @pytest.fixture
-async def pg_database(pg_engine) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
-    async with rolled_back(pg_engine) as db:
+async def pg_database(request: pytest.FixtureRequest, pg_engine) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
+    async with rolled_back(pg_engine, check_rollups=_checks_rollups(request)) as db:
         yield db
+
+
+def _checks_rollups(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("tampers_with_actions") is None
 
 
 @pytest.fixture
@@ -99,6 +104,7 @@ async def pg_committed(pg_url: str) -> AsyncIterator[Database]:
     db = Database.from_url(pg_url, pool_size=20)
     try:
         yield db
+        await assert_rollups_match_actions(db)
     finally:
         await truncate_all(db.engine)
         await db.dispose()

@@ -23,6 +23,8 @@ from service.actions.batch_view import BatchHistory, BatchParams, Lookups, Readi
 from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
 from service.actions.service import ActionService, Assessment, action_values, scope_key
+from service.city import rollups
+from service.city.districts import districts_of
 from service.db.base import utcnow
 from service.db.bulk import any_of, bulk_insert
 from service.db.sql import is_postgresql, lock_keys, next_ids
@@ -194,13 +196,16 @@ class BatchCredit:
     ) -> list[_Decided]:
         ids = await next_ids(self.session, Action.__table__, len(fresh))
         grams_per_coin = self.settings.ledger.grams_per_coin
+        districts = await districts_of(self.session, [p.item.resident_id for p in fresh])
         decided = []
         for action_id, p in zip(ids, fresh, strict=True):
             resident = p.item.resident_id
             assessment = await actions.assess(
                 p.methodology, p.evidence, resident, reported_at=p.item.reported_at
             )
-            row = action_values(resident, p.item.source, assessment, grams_per_coin, self.clock())
+            row = action_values(
+                resident, p.item.source, assessment, grams_per_coin, self.clock(), districts[resident]
+            )
             row["id"] = action_id
             row["transfer_id"] = None
             if assessment.decision.accepted:
@@ -220,6 +225,8 @@ class BatchCredit:
             row["transfer_id"] = transfer_id
         await bulk_insert(self.session, Action.__table__, [d.row for d in decided])
         await self._hold_ground(accepted)
+        zone = self.settings.zone
+        await rollups.apply(self.session, self.settings.city, [rollups.entry(d.row, zone) for d in accepted])
 
     async def _hold_ground(self, accepted: list[_Decided]) -> None:
         """The accepted actions' spans, claims and cap usage (what ``ActionService._hold_ground`` writes)."""

@@ -50,6 +50,10 @@ class Action(Base):
     breakdown: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     context: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    # The resident's district when the action was recorded: the city's roll-ups count it there.
+    district: Mapped[str] = mapped_column(sa.String(32), default="unknown", server_default="unknown")
+    # When the credit was reversed (e.g. a credit CDR): the roll-ups no longer count the action.
+    reversed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -19,6 +19,8 @@ from methodologies._sdk import Methodology
 from service.actions.decision import Decision, cap_counter_keys, decide
 from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository
+from service.city import rollups
+from service.city.districts import districts_of
 from service.db.base import utcnow
 from service.db.sql import lock_keys
 from service.errors import Invalid, validation_errors
@@ -181,8 +183,9 @@ class ActionService:
         return asset.attributes if asset is not None and asset.resident_id == resident_id else None
 
     async def _store(self, resident_id: int, source: str, assessment: Assessment) -> Action:
+        district = (await districts_of(self.session, [resident_id]))[resident_id]
         values = action_values(
-            resident_id, source, assessment, self.settings.ledger.grams_per_coin, self.clock()
+            resident_id, source, assessment, self.settings.ledger.grams_per_coin, self.clock(), district
         )
         action = Action(**values)
         await self.repo.add(action)
@@ -219,10 +222,16 @@ class ActionService:
             )
             action.transfer_id = transfer.id
             await self.session.flush()
+        await rollups.apply(self.session, self.settings.city, [rollups.entry(action, self.settings.zone)])
 
 
 def action_values(
-    resident_id: int, source: str, assessment: Assessment, grams_per_coin: int, now: dt.datetime
+    resident_id: int,
+    source: str,
+    assessment: Assessment,
+    grams_per_coin: int,
+    now: dt.datetime,
+    district: str,
 ) -> dict[str, Any]:
     """The stored action's columns (both credit paths store exactly these)."""
     decision = assessment.decision
@@ -247,6 +256,7 @@ def action_values(
         "grams_per_coin": grams_per_coin,
         "breakdown": decision.breakdown(),
         "context": assessment.facts,
+        "district": district,
         "created_at": now,
     }
 

@@ -29,6 +29,8 @@ def _array_type(column: sa.Column[Any]) -> tuple[str, str]:
         return "text[]", ""
     if isinstance(kind, sa.DateTime) or isinstance(column.type, sa.TypeDecorator):
         return "timestamptz[]", ""
+    if isinstance(kind, sa.Date):
+        return "date[]", ""
     if isinstance(kind, sa.Integer):
         return "bigint[]", ""
     if isinstance(kind, sa.Boolean):

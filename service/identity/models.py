@@ -20,6 +20,8 @@ class Resident(Base):
     # Keyed hashes of the mini-program's WeChat openid and (when WeChat gives one) unionid.
     openid_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     unionid_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The district the resident gave in their profile (a code of the city's districts); optional.
+    district: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set when the resident deleted their account: personal data is gone, the id stays for the books.
     deleted_at: Mapped[dt.datetime | None]

@@ -41,6 +41,8 @@ class Account(Base):
         sa.CheckConstraint(
             f"kind NOT IN {_in(tuple(GUARDED_KINDS))} OR balance - held >= 0", name="balance_non_negative"
         ),
+        # The city's summary reads the few non-wallet accounts (issuance, merchants, sinks) by kind.
+        sa.Index("ix_accounts_kind", "kind"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

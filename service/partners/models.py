@@ -107,6 +107,8 @@ class Binding(Base):
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
     subject_hash: Mapped[str] = mapped_column(sa.String(64))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    # The district the partner knows its user in (from the link token); optional.
+    district: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     unbound_at: Mapped[dt.datetime | None]
 
@@ -119,5 +121,6 @@ class LinkToken(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
     subject_hash: Mapped[str] = mapped_column(sa.String(64))
+    district: Mapped[str | None] = mapped_column(sa.String(32))
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.models import Action
+from service.city import rollups
 from service.errors import Conflict, Invalid, NotFound
 from service.ledger.service import Ledger
 from service.partners.models import EventStatus, Partner
@@ -91,6 +92,7 @@ async def reverse_credit_cdr(
         raise Conflict("the referenced CDR credited nothing to reverse", code="nothing_to_reverse")
     ledger = Ledger(session, settings.ledger, settings.zone)
     reversal = await ledger.reverse(action.transfer_id, reference=f"ocpi credit CDR {cdr.get('id')}")
+    await rollups.take_back(session, settings, action, reversal.created_at)
     return reversal.id
 
 

@@ -4,6 +4,10 @@ The resident row stays (ledger accounts, transfers and actions point at its id, 
 balance) but nothing on it identifies a person any more: phone and WeChat hashes and the display name are
 erased. Bindings are ended (partners' events stop being credited), refresh tokens revoked, unused pay-codes
 deleted. Signing in again with the same phone or WeChat account makes a new, unrelated resident.
+
+Kept on purpose: actions with their evidence and registered assets. An auditor must be able to replay
+every credit from its stored facts, and neither carries a name, phone or WeChat id once the resident row
+is anonymised.
 """
 
 from __future__ import annotations

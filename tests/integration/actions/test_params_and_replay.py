@@ -71,6 +71,7 @@ async def test_publishing_refuses_bad_versions(database, registry) -> None:  # t
         assert [v.version for v in await params.versions(methodology)] == [1]
 
 
+@pytest.mark.tampers_with_actions
 async def test_replay_agrees_until_a_stored_result_is_altered(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         resident = await new_resident(session)

@@ -1,0 +1,1 @@
+"""The city view: roll-ups kept as credits land, k-anonymous aggregates, targets, the city API."""

@@ -1,0 +1,66 @@
+"""``tanbi rollup verify`` and ``tanbi rollup rebuild``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import click
+
+from service.settings import Settings, load_settings
+
+
+@click.group("rollup")
+def rollup_group() -> None:
+    """The city's roll-ups: check them against the actions, or count them again."""
+
+
+@rollup_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def rollup_verify(as_json: bool) -> None:
+    """Recompute every roll-up from the actions; exit 1 on any difference."""
+    from service.city.verify import verify_rollups
+
+    report = asyncio.run(_in_session(load_settings(), verify_rollups, commit=False))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"ok": report.ok, "actions": report.actions, "differences": report.differences}, indent=2
+            )
+        )
+    else:
+        click.echo(f"roll-ups {'ok' if report.ok else 'DIFFER'}: {report.actions} counted actions")
+        for difference in report.differences[:50]:
+            click.echo(
+                f"  {difference['table']} {'/'.join(difference['key'])}: "
+                f"expected {difference['expected']}, found {difference['found']}"
+            )
+    sys.exit(0 if report.ok else 1)
+
+
+@rollup_group.command("rebuild")
+def rollup_rebuild() -> None:
+    """Empty the roll-ups and count every accepted action again (after an upgrade, or a repair)."""
+    from service.city.verify import rebuild_rollups
+
+    counted = asyncio.run(_in_session(load_settings(), rebuild_rollups, commit=True))
+    click.echo(f"roll-ups rebuilt from {counted} actions")
+
+
+async def _in_session(settings: Settings, work: Callable[..., Awaitable[Any]], *, commit: bool) -> Any:
+    from service.db.engine import Database
+    from service.db.registry import metadata
+
+    metadata()
+    database = Database.from_url(settings.resolved_database_url)
+    try:
+        async with database.session() as session:
+            result = await work(session, settings)
+            if commit:
+                await session.commit()
+            return result
+    finally:
+        await database.dispose()

@@ -1,0 +1,148 @@
+"""The city's API: reductions and the summary, as JSON or CSV, for city users and auditors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.city.reductions import Report, parse_group_by, reductions
+from service.city.summary import summary
+from service.db.base import utcnow
+from service.errors import Invalid
+from service.identity.guards import requires
+from service.identity.principal import Role
+
+VALUES = ("grams", "actions", "coins", "participants")
+CSV = "text/csv; charset=utf-8"
+
+
+class CityController(Controller):
+    path = "/v1/city"
+    tags = ["city"]
+    guards = requires(Role.CITY, Role.AUDITOR)
+
+    @get(
+        "/reductions",
+        operation_id="city_reductions",
+        summary="Grams CO2e, actions, coins, participants by group",
+    )
+    async def reductions(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+        to: Annotated[str | None, QueryParameter(max_length=10)] = None,
+        group_by: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Response[Any]:
+        return await self._reductions(request, db_session, from_, to, group_by, wants_csv(request))
+
+    @get("/reductions.csv", operation_id="city_reductions_csv", summary="The same, as CSV")
+    async def reductions_csv(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+        to: Annotated[str | None, QueryParameter(max_length=10)] = None,
+        group_by: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Response[Any]:
+        return await self._reductions(request, db_session, from_, to, group_by, True)
+
+    @get(
+        "/summary", operation_id="city_summary", summary="Totals, participants, coins and progress to targets"
+    )
+    async def summary(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        body = await _summary(request, db_session)
+        return _summary_csv(body) if wants_csv(request) else Response(body)
+
+    @get("/summary.csv", operation_id="city_summary_csv", summary="The summary as CSV")
+    async def summary_csv(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        return _summary_csv(await _summary(request, db_session))
+
+    async def _reductions(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        from_: str | None,
+        to: str | None,
+        group_by: str | None,
+        as_csv: bool,
+    ) -> Response[Any]:
+        settings = request.app.state.services.settings
+        today = utcnow().astimezone(settings.zone).date()
+        first = _date(from_, "from") if from_ else today.replace(month=1, day=1)
+        last = _date(to, "to") if to else today
+        report = await reductions(session, settings.city.k_anonymity, first, last, parse_group_by(group_by))
+        return _report_csv(report) if as_csv else Response(report_json(report))
+
+
+def wants_csv(request: Request[Any, Any, Any]) -> bool:
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def _date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(f"{name} must be a date like 2026-11-24", code="invalid_date") from exc
+
+
+async def _summary(request: Request[Any, Any, Any], session: AsyncSession) -> dict[str, Any]:
+    services = request.app.state.services
+    now = utcnow()
+    today = now.astimezone(services.settings.zone).date()
+    return await summary(session, services.settings.city, services.registry, today, now)
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "from": report.first.isoformat(),
+        "to": report.last.isoformat(),
+        "group_by": report.group_by,
+        "k": report.k,
+        "groups": [cell.public() for cell in report.groups],
+        "total": report.total.public() if report.total else None,
+    }
+
+
+def _report_csv(report: Report) -> Response[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*report.group_by, "suppressed", *VALUES])
+    for cell in [*report.groups, report.total]:
+        if cell is None:
+            continue
+        row = cell.public()
+        keys = [row.get(d, "total" if cell is report.total else "") for d in report.group_by]
+        writer.writerow(
+            [*keys, str(row["suppressed"]).lower(), *("" if row[v] is None else row[v] for v in VALUES)]
+        )
+    name = f"reductions-{report.first}-{report.last}.csv"
+    return Response(
+        out.getvalue(), media_type=CSV, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _summary_csv(body: dict[str, Any]) -> Response[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "name", "value"])
+    for section in ("to_date", "this_year", "coins"):
+        for name, value in body[section].items():
+            writer.writerow([section, name, "" if value is None else value])
+    for target in body["targets"]:
+        for name in ("target", "actual", "progress", "due"):
+            writer.writerow([f"target:{target['id']}", name, "" if target[name] is None else target[name]])
+    return Response(
+        out.getvalue(), media_type=CSV, headers={"content-disposition": 'attachment; filename="summary.csv"'}
+    )

@@ -1,0 +1,56 @@
+"""Roll-up tables: what the city reads, kept as credits land so no city query scans actions.
+
+- ``rollup_counters``: grams, actions and coins per local day x methodology x district (x shard).
+- ``rollup_members``: who took part in a period (kind ``d`` day, ``w`` ISO week, ``m`` month, ``y`` year,
+  ``a`` all time), per methodology and district, with ``*`` for "all methodologies" / "all districts",
+  and how many of their actions count there. It makes distinct participants exact: a resident is counted
+  when their count leaves zero and uncounted when a reversal brings it back to zero.
+- ``rollup_participants``: the count of members with a non-zero count, per period, methodology and
+  district (x shard), so a query reads one row per group instead of counting members.
+
+No CHECK (>= 0) on the counts: PostgreSQL checks the row an upsert proposes before it finds the
+conflict, and a reversal proposes a negative delta. ``tanbi rollup verify`` is the guard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base
+
+ALL = "*"
+
+
+class RollupCounter(Base):
+    __tablename__ = "rollup_counters"
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    methodology_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    grams: Mapped[int] = mapped_column(sa.BigInteger)
+    actions: Mapped[int] = mapped_column(sa.BigInteger)
+    coins: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class RollupMember(Base):
+    __tablename__ = "rollup_members"
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    methodology_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    actions: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class RollupParticipants(Base):
+    __tablename__ = "rollup_participants"
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    methodology_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    participants: Mapped[int] = mapped_column(sa.BigInteger)
