@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.Column("grams", sa.BigInteger(), nullable=False),
         sa.Column("actions", sa.BigInteger(), nullable=False),
         sa.Column("coins", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "methodology_id", "district", "shard", name=op.f("pk_rollup_counters")),
+        sa.PrimaryKeyConstraint(
+            "day", "methodology_id", "district", "shard", name=op.f("pk_rollup_counters")
+        ),
     )
     op.create_table(
         "rollup_members",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.city.districts import checked
 from service.db.base import utcnow
 from service.errors import NotFound
 from service.identity.api_keys import exchange
@@ -21,6 +22,7 @@ from service.identity.schemas import (
     ApiKeyLogin,
     DevLogin,
     MeOut,
+    MePatch,
     RefreshRequest,
     TokenPairOut,
     WechatLogin,
@@ -129,7 +131,24 @@ class MeController(Controller):
         self, identity: NamedDependency[IdentityService], principal: NamedDependency[Principal]
     ) -> MeOut:
         resident = await identity.resident(principal.resident_id)
-        return MeOut(id=resident.id, display_name=resident.display_name, created_at=resident.created_at)
+        return _me_out(resident)
+
+    @patch("", operation_id="me_update", summary="Change the profile (display name, district)")
+    async def update(
+        self,
+        request: Request,  # type: ignore[type-arg]
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: Annotated[MePatch, Body()],
+    ) -> MeOut:
+        resident = await active_resident(db_session, principal.resident_id)
+        changes = data.model_dump(include=data.model_fields_set)
+        if "district" in changes:
+            checked(request.app.state.services.settings.city, changes["district"])
+        for name, value in changes.items():
+            setattr(resident, name, value)
+        await db_session.flush()
+        return _me_out(resident)
 
     @delete(
         "",
@@ -142,3 +161,12 @@ class MeController(Controller):
     ) -> None:
         resident = await active_resident(db_session, principal.resident_id)
         await delete_account(db_session, resident.id, utcnow())
+
+
+def _me_out(resident) -> MeOut:  # type: ignore[no-untyped-def]
+    return MeOut(
+        id=resident.id,
+        display_name=resident.display_name,
+        district=resident.district,
+        created_at=resident.created_at,
+    )

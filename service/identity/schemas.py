@@ -45,4 +45,14 @@ class MeOut(BaseModel):
     id: int
     role: Literal["resident"] = "resident"
     display_name: str | None
+    district: str | None = None
     created_at: dt.datetime
+
+
+class MePatch(BaseModel):
+    """The profile fields a resident may change (a JSON null clears one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=64)
+    district: str | None = Field(default=None, max_length=32)

@@ -23,6 +23,7 @@ async def create_link_token(
     hash_key: bytes,
     settings: PartnerSettings,
     now: dt.datetime,
+    district: str | None = None,
 ) -> tuple[str, dt.datetime]:
     token = "lt_" + secrets.token_urlsafe(24)
     expires = now + dt.timedelta(seconds=settings.link_token_ttl_seconds)
@@ -31,6 +32,7 @@ async def create_link_token(
             token_hash=hash_token(token),
             partner_id=partner.id,
             subject_hash=subject_hash(hash_key, partner.id, subject),
+            district=district,
             expires_at=expires,
         )
     )
@@ -56,7 +58,11 @@ async def bind(
             return existing, 0
         raise Conflict("this account is bound to another resident", code="subject_bound")
     binding = Binding(
-        partner_id=link.partner_id, subject_hash=link.subject_hash, resident_id=resident_id, created_at=now
+        partner_id=link.partner_id,
+        subject_hash=link.subject_hash,
+        resident_id=resident_id,
+        district=link.district,
+        created_at=now,
     )
     await repo.add(binding)
     since = now - dt.timedelta(days=settings.unclaimed_window_days)

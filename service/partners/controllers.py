@@ -14,6 +14,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.city.districts import checked
 from service.db.base import utcnow
 from service.errors import DomainError, Invalid, NotFound, Unauthorized, validation_errors
 from service.http.pagination import after_id, next_cursor
@@ -169,8 +170,15 @@ class PartnerController(Controller):
                 extra={"errors": validation_errors(exc)},
             ) from exc
         services = request.app.state.services
+        district = checked(services.settings.city, data.district)
         token, expires = await create_link_token(
-            db_session, partner, data.subject, services.hash_key, services.settings.partners, utcnow()
+            db_session,
+            partner,
+            data.subject,
+            services.hash_key,
+            services.settings.partners,
+            utcnow(),
+            district,
         )
         return LinkTokenOut(token=token, expires_at=expires)
 

@@ -59,6 +59,8 @@ class LinkTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: str = Field(min_length=1, max_length=128)
+    # The district the partner knows its user in (a code of the city's districts), for the city's roll-ups.
+    district: str | None = Field(default=None, max_length=32)
 
 
 class LinkTokenOut(BaseModel):

@@ -30,7 +30,7 @@ async def delete_account(session: AsyncSession, resident_id: int, now: dt.dateti
     if resident is None or resident.deleted_at is not None:
         raise NotFound("this account does not exist", code="resident_not_found")
     resident.phone_hash = resident.openid_hash = resident.unionid_hash = None
-    resident.display_name = None
+    resident.display_name = resident.district = None
     resident.deleted_at = now
     await session.execute(
         sa.update(Binding)

@@ -1,0 +1,115 @@
+"""The city's reductions: exact distinct participants over any range, and suppression that holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+
+from service.actions.models import Action
+from service.city import rollups
+from service.city.reductions import reductions
+from service.city.verify import verify_rollups
+from service.ledger.service import Ledger
+from tests.integration.actions.conftest import ZONE
+from tests.integration.city.conftest import trips
+
+NOV = dt.date(2026, 11, 2)  # a Monday
+
+
+def _days(*offsets: int) -> list[dt.date]:
+    return [NOV + dt.timedelta(days=n) for n in offsets]
+
+
+async def _truth(session, first: dt.date, last: dt.date) -> dict[tuple[str, str], set[int]]:  # type: ignore[no-untyped-def]
+    """Participants by (methodology, district) straight from the actions (what the roll-ups must say)."""
+    rows = await session.execute(
+        sa.select(Action.resident_id, Action.methodology_id, Action.district, Action.occurred_at).where(
+            Action.status == "accepted", Action.reversed_at.is_(None)
+        )
+    )
+    out: dict[tuple[str, str], set[int]] = {}
+    for resident, methodology, district, occurred in rows:
+        if first <= occurred.astimezone(ZONE).date() <= last:
+            for key in ((methodology, district), (methodology, "*"), ("*", district), ("*", "*")):
+                out.setdefault(key, set()).add(resident)
+    return out
+
+
+async def test_participants_are_exact_over_any_range(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(6)
+    async with database.session() as session:
+        for n in range(8):
+            offsets = sorted(rng.sample(range(0, 40), 3))  # spans weeks and the month's end
+            await trips(
+                session,
+                settings,
+                registry,
+                ["chashan", "ganlu", None][n % 3],
+                _days(*offsets),
+                ["bus", "bike"][n % 2],
+            )
+        ranges = [(NOV, NOV + dt.timedelta(days=d)) for d in (0, 6, 28, 39)]
+        ranges += [
+            (NOV + dt.timedelta(days=a), NOV + dt.timedelta(days=a + b))
+            for a, b in ((3, 9), (10, 25), (27, 3))
+        ]
+        ranges += [
+            (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+            (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ]
+        for first, last in ranges:
+            truth = await _truth(session, first, last)
+            by_both = await reductions(session, 1, first, last, ["methodology", "district"])
+            assert {(c.key["methodology"], c.key["district"]): c.participants for c in by_both.groups} == {
+                k: len(v) for k, v in truth.items() if "*" not in k
+            }, (first, last)
+            assert by_both.total.participants == len(truth.get(("*", "*"), set()))
+            for dims, star in ((["methodology"], 1), (["district"], 0)):
+                report = await reductions(session, 1, first, last, dims)
+                expected = {
+                    k[1 - star]: len(v) for k, v in truth.items() if k[star] == "*" and k[1 - star] != "*"
+                }
+                assert {c.key[dims[0]]: c.participants for c in report.groups} == expected, (
+                    first,
+                    last,
+                    dims,
+                )
+        assert (await verify_rollups(session, settings)).ok
+
+
+async def test_time_buckets_count_each_period_and_cut_partial_ones(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
+        a = await trips(session, settings, registry, "chashan", _days(0, 1, 7, 30))  # Nov 2, 3, 9; Dec 2
+        b = await trips(session, settings, registry, "chashan", _days(1, 8))  # Nov 3, 10
+        weeks = await reductions(session, 1, NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"])
+        got = {c.key["week"]: (c.actions, c.participants) for c in weeks.groups}
+        # The first week is cut at Nov 3: only Tuesday's trips (both residents) count there.
+        assert got == {"2026-W45": (2, 2), "2026-W46": (2, 2), "2026-W49": (1, 1)}
+        months = await reductions(session, 1, dt.date(2026, 11, 1), dt.date(2026, 12, 31), ["month"])
+        assert {c.key["month"]: (c.actions, c.participants) for c in months.groups} == {
+            "2026-11": (5, 2),
+            "2026-12": (1, 1),
+        }
+        days = await reductions(session, 1, NOV, NOV + dt.timedelta(days=1), ["day", "district"])
+        assert [(c.key["day"], c.key["district"], c.participants) for c in days.groups] == [
+            ("2026-11-02", "chashan", 1),
+            ("2026-11-03", "chashan", 2),
+        ]
+        assert {a, b}
+
+
+async def test_a_reversed_credit_leaves_the_counts(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
+        resident = await trips(session, settings, registry, "jinhu", _days(0))
+        action = await session.scalar(sa.select(Action).where(Action.resident_id == resident))
+        before = await reductions(session, 1, NOV, NOV, ["district"])
+        assert [(c.key, c.participants, c.actions) for c in before.groups] == [({"district": "jinhu"}, 1, 1)]
+        await Ledger(session, settings.ledger, settings.zone).reverse(action.transfer_id, reference="test")
+        await rollups.take_back(session, settings, action, action.occurred_at)
+        await rollups.take_back(session, settings, action, action.occurred_at)  # a replay changes nothing
+        after = await reductions(session, 1, NOV, NOV, ["district"])
+        assert after.groups == []
+        assert after.total.participants == 0
+        assert (await verify_rollups(session, settings)).ok
