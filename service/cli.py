@@ -56,6 +56,9 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     click.echo(f"  API docs      {base}/schema/swagger")
     click.echo(f"  OpenAPI JSON  {base}/schema/openapi.json")
     click.echo(f"  Health        {base}/healthz   Ready: {base}/readyz")
+    click.echo(f"  Dashboard     {base}/dashboard")
+    if demo and summary.city.get("city_user"):
+        click.echo(f"  Demo city     {base}/dashboard#key={summary.city['city_user']['api_key']}")
     if workers > 1:
         if settings.embedded:
             raise click.UsageError(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from service.db.base import utcnow
+from service.demo_city import seed_city
 from service.identity.repository import IdentityRepository
 from service.identity.service import keyed_hash
 from service.jobs.queue import JobQueue, unit_of_work
@@ -32,6 +33,7 @@ class DemoSummary:
     phones: tuple[str, ...]
     residents: int
     partners: dict[str, dict[str, Any]] = field(default_factory=dict)
+    city: dict[str, Any] = field(default_factory=dict)
 
 
 async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None) -> DemoSummary:  # type: ignore[no-untyped-def]
@@ -49,7 +51,8 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
                 reference="demo welcome coins",
             )
         partners = await _demo_partners(session, settings, registry) if registry is not None else {}
-    return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners)
+    city = await seed_city(settings, database, queue, registry, partners) if registry is not None else {}
+    return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)
 
 
 async def _demo_partners(session, settings: Settings, registry) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]

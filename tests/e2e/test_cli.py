@@ -45,7 +45,7 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [TANBI, "serve", "--demo", "--port", str(port)],
-        env=env,
+        env=env | {"TANBI_DEMO_RESIDENTS": "40"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
