@@ -66,19 +66,31 @@ LOAD = [
        SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, methodology_id, district, 0,
               sum(grams), count(*), sum(coins)
        FROM actions GROUP BY 1, 2, 3""",
-    # Members of every period kind, per methodology and district and with '*' for all of either.
-    """INSERT INTO rollup_members (kind, period, methodology_id, district, resident_id, actions)
-       SELECT k.kind, k.period, v.m, v.d, a.resident_id, count(*)
-       FROM (SELECT resident_id, methodology_id, district,
-                    (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM actions) AS a
-       CROSS JOIN LATERAL (VALUES ('d', a.day),
-                                  ('w', (a.day - (extract(isodow FROM a.day)::int - 1))),
-                                  ('m', date_trunc('month', a.day)::date),
-                                  ('y', date_trunc('year', a.day)::date),
-                                  ('a', DATE '2000-01-01')) AS k(kind, period)
-       CROSS JOIN LATERAL (VALUES (a.methodology_id, a.district), (a.methodology_id, '*'),
-                                  ('*', a.district), ('*', '*')) AS v(m, d)
-       GROUP BY 1, 2, 3, 4, 5""",
+    # Members of every period kind, per methodology and district and with '*' for all of either. The
+    # primary key is dropped for the load and built once afterwards (one sort instead of ~50 million
+    # index insertions); the day members are grouped once and the longer periods built from them.
+    "ALTER TABLE rollup_members DROP CONSTRAINT pk_rollup_members",
+    """CREATE UNLOGGED TABLE bench_days AS
+       SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day, methodology_id AS m, district AS d,
+              resident_id AS r, count(*) AS n
+       FROM actions GROUP BY 1, 2, 3, 4""",
+    *(
+        f"""INSERT INTO rollup_members (kind, period, methodology_id, district, resident_id, actions)
+       SELECT '{kind}', {period}, v.m, v.d, b.r, sum(b.n)
+       FROM bench_days AS b
+       CROSS JOIN LATERAL (VALUES (b.m, b.d), (b.m, '*'), ('*', b.d), ('*', '*')) AS v(m, d)
+       GROUP BY 2, 3, 4, 5"""  # noqa: S608 (constants of this file, not input)
+        for kind, period in (
+            ("d", "b.day"),
+            ("w", "b.day - (extract(isodow FROM b.day)::int - 1)"),
+            ("m", "date_trunc('month', b.day)::date"),
+            ("y", "date_trunc('year', b.day)::date"),
+            ("a", "DATE '2000-01-01'"),
+        )
+    ),
+    "DROP TABLE bench_days",
+    """ALTER TABLE rollup_members ADD CONSTRAINT pk_rollup_members
+       PRIMARY KEY (kind, period, methodology_id, district, resident_id)""",
     """INSERT INTO rollup_participants (kind, period, methodology_id, district, shard, participants)
        SELECT kind, period, methodology_id, district, 0, count(*) FROM rollup_members
        GROUP BY 1, 2, 3, 4""",
@@ -102,13 +114,15 @@ async def load(url: str, actions: int, residents: int) -> dict[str, float]:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(sa.text("SET maintenance_work_mem = '1GB'"))
         await connection.execute(sa.text("SET work_mem = '256MB'"))
+        await connection.execute(sa.text("SET synchronous_commit = off"))
         for statement in LOAD:
             started = time.perf_counter()
             used = {k: v for k, v in params.items() if f":{k}" in statement}
             await connection.execute(sa.text(statement), used)
-            timings[statement.split()[2] if statement != "ANALYZE" else "analyze"] = round(
+            timings[f"{len(timings) + 1}: {' '.join(statement.split()[:4])}"] = round(
                 time.perf_counter() - started, 1
             )
+            print(timings, file=sys.stderr, flush=True)
     await database.dispose()
     return timings
 

@@ -43,6 +43,8 @@ class BatchItem:
     evidence: Any
     reported_at: dt.datetime | None
     source: str
+    # When the partner delivered it: freshness is judged then, not when a (possibly late) worker runs.
+    received_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,12 @@ class BatchCredit:
         for item in items:
             try:
                 recorded = await actions.record_action(
-                    item.resident_id, item.methodology_id, item.evidence, item.reported_at, item.source
+                    item.resident_id,
+                    item.methodology_id,
+                    item.evidence,
+                    item.reported_at,
+                    item.source,
+                    received_at=item.received_at,
                 )
             except DomainError as refused:
                 results.append(refused)
@@ -201,7 +208,11 @@ class BatchCredit:
         for action_id, p in zip(ids, fresh, strict=True):
             resident = p.item.resident_id
             assessment = await actions.assess(
-                p.methodology, p.evidence, resident, reported_at=p.item.reported_at
+                p.methodology,
+                p.evidence,
+                resident,
+                reported_at=p.item.reported_at,
+                received_at=p.item.received_at,
             )
             row = action_values(
                 resident, p.item.source, assessment, grams_per_coin, self.clock(), districts[resident]

@@ -89,6 +89,8 @@ class ActionService:
         evidence: Any,
         occurred_at: dt.datetime | None,
         source: str,
+        *,
+        received_at: dt.datetime | None = None,
     ) -> Recorded:
         """Store the action (accepted or rejected, with reasons) and credit its coins, once per ``source``."""
         existing = await self.repo.by_source(source)
@@ -104,7 +106,9 @@ class ActionService:
             existing = await self.repo.by_source(source)
             if existing is not None:
                 return Recorded(existing, created=False)
-            assessment = await self.assess(methodology, parsed, resident_id, reported_at=occurred_at)
+            assessment = await self.assess(
+                methodology, parsed, resident_id, reported_at=occurred_at, received_at=received_at
+            )
             action = await self._store(resident_id, source, assessment)
         return Recorded(action, created=True)
 
@@ -115,16 +119,21 @@ class ActionService:
         resident_id: int | None,
         *,
         reported_at: dt.datetime | None = None,
+        received_at: dt.datetime | None = None,
         asset: dict[str, Any] | None = None,
     ) -> Assessment:
         """Verify, quantify and cap. With ``resident_id`` None (a dry run) history checks are skipped.
+
+        ``received_at``, when the service took the report in, is the "now" of the checks (too old, in the
+        future): a report that arrived in time is not refused because a worker reached it late, and a replay
+        judges it as it was judged.
 
         The caller holds the locks of ``keys_to_lock`` when ``resident_id`` is given (``record_action`` does).
         """
         occurred = methodology.occurred_at(evidence)
         resolved = await self.params.effective(methodology, occurred)
         facts: dict[str, Any] = {
-            "now": self.clock().isoformat(),
+            "now": (received_at or self.clock()).isoformat(),
             "reported_at": reported_at.isoformat() if reported_at else None,
             "asset": asset,
             "previous": None,

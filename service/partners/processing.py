@@ -66,7 +66,7 @@ async def process_events(
 
 def _item(event: Pending, resident_id: int) -> BatchItem:
     source = source_key(event.partner_id, event.event_id)
-    return BatchItem(resident_id, event.type, event.evidence, event.occurred_at, source)
+    return BatchItem(resident_id, event.type, event.evidence, event.occurred_at, source, event.received_at)
 
 
 async def _one_by_one(
@@ -83,7 +83,12 @@ async def _one_by_one(
     for event, item in zip(events, items, strict=True):
         try:
             recorded = await actions.record_action(
-                item.resident_id, item.methodology_id, item.evidence, item.reported_at, item.source
+                item.resident_id,
+                item.methodology_id,
+                item.evidence,
+                item.reported_at,
+                item.source,
+                received_at=item.received_at,
             )
         except DomainError as refused:  # e.g. evidence that an upgraded methodology no longer accepts
             finished.append(_outcome(event, refused, clock()))

@@ -216,6 +216,7 @@ PENDING_COLUMNS = (
     "occurred_at",
     "evidence",
     "attempts",
+    "received_at",
 )
 
 
@@ -229,6 +230,7 @@ class Pending:
     occurred_at: dt.datetime
     evidence: dict[str, object]
     attempts: int
+    received_at: dt.datetime
 
 
 @dataclass(frozen=True)

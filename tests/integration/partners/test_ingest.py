@@ -194,3 +194,39 @@ async def test_one_resident_per_subject_and_unbinding_stops_future_credits(clien
     assert (await partner.get(client, "/events/u1")).json()["status"] == "credited", "history is kept"
     listed = (await client.get("/v1/me/bindings", headers=alice)).json()
     assert [b["id"] for b in listed] == [bound["id"]]
+
+
+async def test_freshness_is_judged_when_the_report_arrived_not_when_a_worker_reaches_it(
+    client, app, partner, database
+) -> None:  # type: ignore[no-untyped-def]
+    """A trip reported the day it happened stays creditable though processing runs 40 days later; one that
+    was already 40 days old when it arrived is ``stale``."""
+    from service.jobs.queue import unit_of_work
+    from service.partners.ingest import Ingest
+    from service.partners.models import Partner
+
+    link = await partner.post(client, "/link-tokens", {"subject": "card-late"})
+    login = (await client.post("/v1/auth/dev", json={"phone": "13800000078"})).json()
+    resident = {"Authorization": f"Bearer {login['access_token']}"}
+    await client.post("/v1/me/bindings", json={"token": link.json()["token"]}, headers=resident)
+    services = app.state.services
+    hash_key = services.settings.auth.hash_key.get_secret_value().encode()
+    long_ago = 40 * 24 * 60
+    on_time, late = event("t1", "card-late", minutes_ago=long_ago), event("t2", "card-late", minutes_ago=60)
+    late["evidence"] = trip(long_ago + 24 * 60)
+    late["occurred_at"] = late["evidence"]["boarded_at"]
+    for payload, arrived in (
+        (on_time, dt.datetime.fromisoformat(on_time["evidence"]["alighted_at"]) + dt.timedelta(hours=2)),
+        (late, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)),
+    ):
+        async with unit_of_work(database, services.queue) as session:
+            row = await session.get(Partner, partner.partner_id)
+            ingest = Ingest(session, services.registry, hash_key, services.settings.partners.batch_size)
+            await ingest.accept(row, f"msg_{payload['id']}", {"events": [payload]}, arrived)
+    await drain(app)
+    first, second = (
+        (await partner.get(client, "/events/t1")).json(),
+        (await partner.get(client, "/events/t2")).json(),
+    )
+    assert (first["status"], first["coins"]) == ("credited", 13), first["reasons"]
+    assert (second["status"], second["reasons"]) == ("rejected", ["stale"]), second
