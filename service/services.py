@@ -65,7 +65,10 @@ async def start_services(settings: Settings, database: Database | None = None, *
         services.redis = pool
         services.queue = ArqQueue(pool, settings.jobs.queue_name)
     else:
-        services.queue = InProcessQueue(JOBS, services.job_context, settings.jobs.max_tries)
+        one_writer = settings.resolved_database_url.startswith("sqlite")
+        services.queue = InProcessQueue(
+            JOBS, services.job_context, settings.jobs.max_tries, concurrency=1 if one_writer else None
+        )
         services.queue.context["queue"] = services.queue
     if periodic and not settings.redis_url:
         services.periodic = PeriodicRunner(services.job_context)

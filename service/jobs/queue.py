@@ -73,7 +73,9 @@ class InProcessQueue:
     """Runs jobs as tasks of this process, retrying failures with backoff, like arq would.
 
     With ``run_immediately`` False jobs wait until ``drain()`` runs them one by one: deterministic, for
-    tests whose sessions share one connection and so must not run concurrently.
+    tests whose sessions share one connection and so must not run concurrently. ``concurrency`` caps the
+    jobs running at once: on SQLite, which has one writer, jobs run one at a time instead of queueing on
+    its lock until the busy timeout fails them.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class InProcessQueue:
         context: JobContext,
         max_tries: int = 5,
         run_immediately: bool = True,
+        concurrency: int | None = None,
     ) -> None:
         self.jobs = jobs
         self.context = context
@@ -89,6 +92,7 @@ class InProcessQueue:
         self.run_immediately = run_immediately
         self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: list[tuple[str, dict[str, Any]]] = []
+        self._slots = asyncio.Semaphore(concurrency) if concurrency else None
 
     async def enqueue(self, name: str, **kwargs: Any) -> bool:
         if name not in self.jobs:
@@ -104,12 +108,18 @@ class InProcessQueue:
     async def _run(self, name: str, kwargs: dict[str, Any]) -> Any:
         for attempt in range(1, self.max_tries + 1):
             try:
-                return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
+                return await self._attempt(name, kwargs, attempt)
             except Exception:
                 log.exception("job %s failed (try %d of %d)", name, attempt, self.max_tries)
                 if attempt < self.max_tries:
                     await asyncio.sleep(min(0.1 * 2**attempt, 5))
         return None
+
+    async def _attempt(self, name: str, kwargs: dict[str, Any], attempt: int) -> Any:
+        if self._slots is None:
+            return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
+        async with self._slots:
+            return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
 
     async def drain(self) -> None:
         """Wait until every queued job (and any job those enqueue) has finished."""

@@ -66,6 +66,24 @@ async def test_in_process_queue_retries_then_gives_up() -> None:
         await queue.enqueue("no_such_job")
 
 
+@pytest.mark.parametrize(("concurrency", "most"), [(1, 1), (3, 3), (None, 8)])
+async def test_in_process_queue_runs_at_most_concurrency_jobs_at_once(concurrency, most) -> None:  # type: ignore[no-untyped-def]
+    running, seen = 0, []
+
+    async def slow(ctx: dict[str, Any]) -> None:
+        nonlocal running
+        running += 1
+        seen.append(running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    queue = InProcessQueue({"slow": slow}, {}, concurrency=concurrency)
+    for _ in range(8):
+        await queue.enqueue("slow")
+    await queue.drain()
+    assert (len(seen), max(seen)) == (8, most)
+
+
 async def test_enqueue_reports_an_unreachable_redis_instead_of_raising(unique_queue: str) -> None:
     pool = redis_pool("redis://127.0.0.1:1/0", unique_queue)
     queue = ArqQueue(pool, unique_queue)
