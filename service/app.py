@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from service.actions.controllers import ActionAuditController, AssetController
 from service.city.controllers import CityController
+from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
 from service.health import healthz, readyz
 from service.http.dependencies import provide_db_session
@@ -48,6 +49,8 @@ ROUTES = [
     CityOfferController,
     ResidentController,
     CityController,
+    dashboard,
+    static_files,
 ]
 
 

@@ -41,18 +41,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def serving(
+    env: dict[str, str], residents: int = 40, ready_within: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [TANBI, "serve", "--demo", "--port", str(port)],
-        env=env | {"TANBI_DEMO_RESIDENTS": "40"},
+        env=env | {"TANBI_DEMO_RESIDENTS": str(residents)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
