@@ -188,7 +188,14 @@ async def _distinct(
     time: str | None,
 ) -> dict[tuple[Any, ...], int]:
     t = RollupMember.__table__
-    in_tiles = sa.or_(*(sa.and_(t.c.kind == kind, t.c.period == period) for kind, period in tiles))
+    by_kind: dict[str, list[dt.date]] = {}
+    for kind, period in tiles:
+        by_kind.setdefault(kind, []).append(period)
+    # One index range per kind (period = ANY), not one OR branch per tile: with fifty branches the
+    # planner scanned all 58 million members instead (13 s against 1 s).
+    in_tiles = sa.or_(
+        *(sa.and_(t.c.kind == kind, t.c.period.in_(starts)) for kind, starts in by_kind.items())
+    )
     # DISTINCT then count, not count(DISTINCT): PostgreSQL hashes the former and sorts for the latter
     # (5 s against 23 s over 3 million members).
     members = (
@@ -199,8 +206,20 @@ async def _distinct(
     )
     columns = [members.c[_column(d)] for d in other]
     stmt = sa.select(*columns, sa.func.count()).select_from(members).group_by(*columns)
+    rows = await _without_table_scan(session, stmt)
     out = {}
-    for r in await session.execute(stmt):
+    for r in rows:
         named = dict(zip(other, r[:-1], strict=True)) | ({time: start} if time else {})
         out[tuple(named[d] for d in dims)] = int(r[-1])
     return out
+
+
+async def _without_table_scan(session: AsyncSession, stmt: sa.Select[Any]) -> list[Any]:
+    """Rows of a member-set query. PostgreSQL prices the bitmap scan of a long range's members above reading
+    the whole table (it chose the table at 5 million actions: 8 s against 4 s), so it is told not to."""
+    if not is_postgresql(session):
+        return list(await session.execute(stmt))
+    await session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    rows = list(await session.execute(stmt))
+    await session.execute(sa.text("SET LOCAL enable_seqscan = on"))
+    return rows
