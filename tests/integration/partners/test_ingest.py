@@ -230,3 +230,26 @@ async def test_freshness_is_judged_when_the_report_arrived_not_when_a_worker_rea
     )
     assert (first["status"], first["coins"]) == ("credited", 13), first["reasons"]
     assert (second["status"], second["reasons"]) == ("rejected", ["stale"]), second
+
+
+async def test_an_action_takes_the_profile_district_else_the_one_the_partner_gave(
+    client, app, partner, database
+) -> None:  # type: ignore[no-untyped-def]
+    from service.actions.models import Action
+
+    refused = await partner.post(client, "/link-tokens", {"subject": "card-d", "district": "atlantis"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "unknown_district")
+    link = await partner.post(client, "/link-tokens", {"subject": "card-d", "district": "ganlu"})
+    assert link.status_code == 201, link.text
+    login = (await client.post("/v1/auth/dev", json={"phone": "13800000079"})).json()
+    resident = {"Authorization": f"Bearer {login['access_token']}"}
+    await client.post("/v1/me/bindings", json={"token": link.json()["token"]}, headers=resident)
+    await partner.post(client, "/events", {"events": [event("d1", "card-d", minutes_ago=300)]})
+    await drain(app)
+    await client.patch("/v1/me", json={"district": "zequan"}, headers=resident)
+    await partner.post(client, "/events", {"events": [event("d2", "card-d", minutes_ago=100)]})
+    await drain(app)
+    async with database.session() as session:
+        rows = await session.execute(sa.select(Action.source_key, Action.district).order_by(Action.id))
+        districts = [district for _, district in rows]
+    assert districts == ["ganlu", "zequan"]
