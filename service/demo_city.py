@@ -39,13 +39,14 @@ DISTRICT_WEIGHTS = {
     None: 5,
 }
 # Who reports what over the season: the share of residents each partner knows, and the most reports one
-# resident sends. Gongqingcheng has no metro; rooftop solar needs each system registered as an asset first,
-# which the demo leaves to the partner SDK's example.
+# resident sends. Gongqingcheng has no metro.
+# A few residents own a rooftop PV system, registered as their asset, whose installer reports it weekly.
 SCENARIOS = {
     "bus_trip": (1.0, 2),
     "bike_share_ride": (0.5, 2),
     "ev_charging": (0.06, 4),
     "car_free_day": (0.04, 2),
+    "rooftop_solar": (0.005, 0),
 }
 CITY_FILE = "demo-city.json"
 
@@ -62,6 +63,7 @@ async def seed_city(
     async with unit_of_work(database, queue) as session:
         residents = await _residents(session, hash_key, rng)
         subjects = await _bindings(session, hash_key, partners, residents, rng)
+        await _pv_systems(session, registry, subjects.get("rooftop_solar", []), rng)
     events = {m: _events(m, subjects[m], today, settings, rng) for m in SCENARIOS if m in subjects}
     count = sum(len(batch) for batch in events.values())
     print(  # the embedded credit path takes ~30 ms an event: say why the first start is slow
@@ -141,6 +143,8 @@ def _events(
     methodology: str, subjects: list[str], today: dt.date, settings: Settings, rng: random.Random
 ) -> list[dict[str, Any]]:
     """Each subject's reports for the season, as the partner would send them."""
+    if methodology == "rooftop_solar":
+        return _generation(subjects, today, settings.zone, rng)
     make = EVIDENCE[methodology]
     out = []
     for subject in subjects:
@@ -201,6 +205,54 @@ def _parked(day: dt.date, zone: Any, subject: str, rng: random.Random) -> Made:
         "odometer_end_km": str(odometer + round(rng.uniform(0, 0.4), 1)),
     }
     return evidence, dt.datetime.combine(day, dt.time(4, 0), tzinfo=dt.UTC)
+
+
+async def _pv_systems(session: Any, registry: Any, subjects: list[str], rng: random.Random) -> None:
+    from service.actions.assets import register_asset
+
+    for subject in subjects:
+        attributes = {
+            "capacity_kwp": str(_capacity(subject)),
+            "latitude": 29.25 + rng.uniform(-0.05, 0.05),  # Gongqingcheng
+            "longitude": 115.81 + rng.uniform(-0.05, 0.05),
+            "tilt_deg": rng.choice((15, 20, 25)),
+            "azimuth_deg": rng.choice((165, 180, 195)),
+            "grid_connected_on": f"2025-{rng.randint(3, 12):02d}-01",
+        }
+        await register_asset(session, registry, _resident(subject), "pv_system", _pv_ref(subject), attributes)
+
+
+def _generation(subjects: list[str], today: dt.date, zone: Any, rng: random.Random) -> list[dict[str, Any]]:
+    """Weekly meter readings (Monday to Monday) of each system, reported the day a week ends."""
+    monday = today - dt.timedelta(days=today.weekday())
+    weeks = [monday - dt.timedelta(weeks=n) for n in range(SEASON_DAYS // 7, 0, -1)]
+    out = []
+    for subject in subjects:
+        for n, start in enumerate(weeks):
+            begin = dt.datetime.combine(start, dt.time(0), zone)
+            end = begin + dt.timedelta(days=7)
+            kwh = _capacity(subject) * rng.uniform(1.6, 3.2) * 7  # autumn at 29 N: 1.6-3.2 kWh/kWp a day
+            evidence = {
+                "system_id": _pv_ref(subject),
+                "period_start": begin.isoformat(),
+                "period_end": end.isoformat(),
+                "energy_kwh": f"{kwh:.3f}",
+            }
+            event = {"id": f"{subject}:pv:{n}", "type": "rooftop_solar", "subject": subject}
+            out.append(event | {"occurred_at": end.isoformat(), "evidence": evidence})
+    return out
+
+
+def _resident(subject: str) -> int:
+    return int(subject.removeprefix("user-"))
+
+
+def _capacity(subject: str) -> int:
+    return (3, 5, 6, 8, 10)[_resident(subject) % 5]  # kWp
+
+
+def _pv_ref(subject: str) -> str:
+    return f"PV-GQ-{_resident(subject):06d}"
 
 
 EVIDENCE = {"bus_trip": _bus, "bike_share_ride": _bike, "ev_charging": _charging, "car_free_day": _parked}
