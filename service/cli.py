@@ -45,8 +45,10 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     upgrade(settings.resolved_database_url)
     if demo:
         summary = asyncio.run(_seed_demo(settings))
+        city = summary.city.get("residents", 0)
         click.echo(
-            f"demo: {summary.residents} residents; sign in: POST /v1/auth/dev, e.g. phone {summary.phones[0]}"
+            f"demo: {city} city residents, and {summary.residents} with wallets to sign in as: "
+            f"POST /v1/auth/dev, e.g. phone {summary.phones[0]}"
         )
         for methodology_id, partner in sorted(summary.partners.items()):
             click.echo(f"demo partner for {methodology_id}: id {partner['id']}, secret {partner['secret']}")

@@ -73,7 +73,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 def open_page(browser, base: str, path: str):  # type: ignore[no-untyped-def]
     """A page whose every request off the service is refused and recorded, as are console errors."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # shorter than the page: a scrollbar
     page.outside, page.errors = [], []
 
     def route(route) -> None:  # type: ignore[no-untyped-def]
@@ -163,6 +163,19 @@ def test_the_charts_draw_the_city_apis_numbers_with_nothing_from_outside(browser
     for series, target in zip(gauges["series"], summary["targets"], strict=True):
         assert series["type"] == "gauge"
         assert series["data"] == [min(100, round(target["progress"] * 100, 1))]
+
+    # Every chart fills its panel and stays inside it (a canvas once widened its grid track).
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll(".chart")].map((node) => {
+            const chart = node.getBoundingClientRect(), panel = node.parentElement.getBoundingClientRect();
+            return {id: node.id, left: chart.left - panel.left, right: panel.right - chart.right,
+                    share: chart.width / panel.width};
+        })"""
+    )
+    for box in boxes:
+        assert box["left"] >= 0, box
+        assert box["right"] >= 0, box
+        assert box["share"] > 0.9, box
 
     assert page.outside == []
     assert page.errors == []

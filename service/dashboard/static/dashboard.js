@@ -28,7 +28,9 @@ function start() {
     sessionStorage.setItem(KEY_STORE, document.getElementById("api-key").value.trim());
     load();
   });
-  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+  // Charts follow their boxes (a scrollbar appearing narrows them after the first draw).
+  const resized = new ResizeObserver(() => Object.values(charts).forEach((c) => c.resize()));
+  document.querySelectorAll(".chart").forEach((node) => resized.observe(node));
   load();
 }
 
@@ -160,8 +162,8 @@ function trendOption(report, names) {
   }));
   return {
     tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? SUPPRESSED : kilograms(v)) },
-    legend: { type: "scroll", top: 0 },
-    grid: { left: 72, right: 24, top: 40, bottom: 32 },
+    legend: { type: "scroll", top: 0, left: 96, right: 16 },
+    grid: { left: 72, right: 24, top: 44, bottom: 32 },
     xAxis: { type: "category", boundaryGap: false, data: months },
     yAxis: { type: "value", name: "kg CO2e", axisLabel: { formatter: (v) => count(v / 1000) } },
     series,
