@@ -72,21 +72,22 @@ async def seed_city(
         file=sys.stderr,
         flush=True,
     )
-    # Partners report each day's events that night (freshness is judged at arrival); one transaction for
-    # the season, not a commit per delivery.
+    # Partners report each day's events early the next morning, after the last charging session ended
+    # (freshness is judged at arrival); one transaction for the season, not a commit per delivery.
     now = utcnow()
     async with unit_of_work(database, queue) as session:
         for methodology, batch in events.items():
             partner = await session.get(Partner, partners[methodology]["id"])
             ingest = Ingest(session, registry, hash_key, settings.partners.batch_size)
             for day, chunk in sorted(_by_day(batch).items()):
-                night = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(23, 30), settings.zone)
-                await ingest.accept(partner, f"demo:{methodology}:{day}", {"events": chunk}, min(night, now))
+                morning = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(6), settings.zone)
+                sent = min(morning + dt.timedelta(days=1), now)
+                await ingest.accept(partner, f"demo:{methodology}:{day}", {"events": chunk}, sent)
     if hasattr(queue, "drain"):  # in-process jobs: credit the season before the service opens
         await queue.drain()
     extra = await _merchant_and_city_user(settings, database, queue)
     spent = await _spending(settings, database, queue, extra["merchant"]["id"], extra.pop("tea"), rng)
-    summary = {"residents": len(residents), "events": sum(len(b) for b in events.values())} | spent | extra
+    summary = {"residents": len(residents), "events": count} | spent | extra
     path.write_text(json.dumps(summary, indent=2))
     path.chmod(0o600)
     return summary
