@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from service.actions.controllers import ActionAuditController, AssetController
@@ -17,6 +16,7 @@ from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
 from service.health import healthz, readyz
+from service.http import api_docs
 from service.http.dependencies import provide_db_session
 from service.http.problems import EXCEPTION_HANDLERS
 from service.http.request_id import add_request_id_header, request_id_middleware
@@ -51,6 +51,7 @@ ROUTES = [
     CityController,
     dashboard,
     static_files,
+    api_docs.assets,
 ]
 
 
@@ -88,7 +89,7 @@ def create_app(
             version=VERSION,
             description="Carbon-inclusive points: verified low-carbon actions credited as carbon coins.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[api_docs.swagger],
         ),
         debug=False,
     )

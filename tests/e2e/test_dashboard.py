@@ -211,3 +211,13 @@ def test_sign_in_refuses_a_wrong_key_then_takes_the_right_one(browser, served) -
 def _last_months(today: dt.date, count: int) -> list[str]:
     index = today.year * 12 + today.month - 1
     return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def test_the_api_docs_render_from_the_service_alone(browser, served) -> None:  # type: ignore[no-untyped-def]
+    base, _key = served
+    page = open_page(browser, base, "/schema/swagger")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "Tanbi" in (page.text_content(".swagger-ui .info .title") or "")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)  # the operations were drawn
+    assert page.outside == []
+    assert page.errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import httpx
@@ -54,3 +55,17 @@ def test_every_documented_handler_names_its_operation_id(app: Litestar) -> None:
     assert {path for path, _ in documented} >= CORE_PATHS
     unnamed = [path for path, handler in documented if not isinstance(handler.operation_id, str)]
     assert unnamed == []
+
+
+async def test_the_docs_page_loads_everything_from_the_service(client: httpx.AsyncClient) -> None:
+    for page in ("/schema", "/schema/swagger"):
+        response = await client.get(page)
+        assert response.status_code == 200, page
+        loaded = re.findall(r"""(?:src|href)=["']([^"']+)["']""", response.text)
+        assert loaded, page
+        assert re.findall(r"https?://\S+", response.text) == [], page  # no absolute URL anywhere
+        assert [url for url in loaded if "//" in url] == [], page
+        for url in loaded:
+            asset = await client.get(url)
+            assert asset.status_code == 200, url
+            assert len(asset.content) > 100, url
