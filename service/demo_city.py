@@ -39,8 +39,7 @@ DISTRICT_WEIGHTS = {
     None: 5,
 }
 # Who reports what over the season: the share of residents each partner knows, and the most reports one
-# resident sends. Gongqingcheng has no metro.
-# A few residents own a rooftop PV system, registered as their asset, whose installer reports it weekly.
+# resident sends (Gongqingcheng has no metro). The few PV owners' installers report every week instead.
 SCENARIOS = {
     "bus_trip": (1.0, 2),
     "bike_share_ride": (0.5, 2),
@@ -312,12 +311,12 @@ async def _spending(
 
     now, counts = utcnow(), {"vouchers": 0, "consumed": 0, "charges": 0}
     async with unit_of_work(database, queue) as session:
-        wallets = await session.execute(
-            sa.select(Account.owner_id, Account.balance)
+        wallets = await session.scalars(
+            sa.select(Account.owner_id)
             .where(Account.kind == AccountKind.WALLET, Account.balance >= 60)
             .order_by(Account.owner_id)
         )
-        for resident_id, _balance in wallets.all():
+        for resident_id in wallets.all():
             if rng.random() >= 0.3:
                 continue
             voucher = await claim(session, settings, resident_id, offer_id, now)

@@ -65,7 +65,7 @@ async def start_services(settings: Settings, database: Database | None = None, *
         services.redis = pool
         services.queue = ArqQueue(pool, settings.jobs.queue_name)
     else:
-        one_writer = settings.resolved_database_url.startswith("sqlite")
+        one_writer = database.dialect == "sqlite"
         services.queue = InProcessQueue(
             JOBS, services.job_context, settings.jobs.max_tries, concurrency=1 if one_writer else None
         )

@@ -22,7 +22,7 @@ from methodologies._sdk import Methodology
 from service.actions.batch_view import BatchHistory, BatchParams, Lookups, Reading, Span
 from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
-from service.actions.service import ActionService, Assessment, action_values, scope_key
+from service.actions.service import ActionService, Assessment, Recorded, action_values, scope_key
 from service.city import rollups
 from service.city.districts import districts_of
 from service.db.base import utcnow
@@ -45,6 +45,18 @@ class BatchItem:
     source: str
     # When the partner delivered it: freshness is judged then, not when a (possibly late) worker runs.
     received_at: dt.datetime | None = None
+
+
+async def record_item(actions: ActionService, item: BatchItem) -> Recorded:
+    """``item`` through ``record_action``: the one-by-one path, for SQLite and for a batch that failed."""
+    return await actions.record_action(
+        item.resident_id,
+        item.methodology_id,
+        item.evidence,
+        item.reported_at,
+        item.source,
+        received_at=item.received_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -119,14 +131,7 @@ class BatchCredit:
         results: list[Result] = []
         for item in items:
             try:
-                recorded = await actions.record_action(
-                    item.resident_id,
-                    item.methodology_id,
-                    item.evidence,
-                    item.reported_at,
-                    item.source,
-                    received_at=item.received_at,
-                )
+                recorded = await record_item(actions, item)
             except DomainError as refused:
                 results.append(refused)
                 continue

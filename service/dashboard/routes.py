@@ -7,6 +7,7 @@ origin, so the page cannot reach, or be made to reach, the network beyond the se
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from litestar import Response, get
@@ -28,8 +29,12 @@ SECURITY_HEADERS = {
 
 @get("/dashboard", include_in_schema=False, sync_to_thread=False)
 def dashboard() -> Response[bytes]:
-    page = (STATIC / "index.html").read_bytes()
-    return Response(page, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    return Response(_page(), media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+
+@cache
+def _page() -> bytes:
+    return (STATIC / "index.html").read_bytes()
 
 
 async def _secure(response: Response) -> Response:  # type: ignore[type-arg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,9 +116,7 @@ class InProcessQueue:
         return None
 
     async def _attempt(self, name: str, kwargs: dict[str, Any], attempt: int) -> Any:
-        if self._slots is None:
-            return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
-        async with self._slots:
+        async with self._slots or nullcontext():
             return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
 
     async def drain(self) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.actions.batch import ActionSummary, BatchCredit, BatchItem, Result
+from service.actions.batch import ActionSummary, BatchCredit, BatchItem, Result, record_item
 from service.actions.models import ActionStatus
 from service.actions.service import ActionService
 from service.db.base import utcnow
@@ -82,14 +82,7 @@ async def _one_by_one(
     finished = []
     for event, item in zip(events, items, strict=True):
         try:
-            recorded = await actions.record_action(
-                item.resident_id,
-                item.methodology_id,
-                item.evidence,
-                item.reported_at,
-                item.source,
-                received_at=item.received_at,
-            )
+            recorded = await record_item(actions, item)
         except DomainError as refused:  # e.g. evidence that an upgraded methodology no longer accepts
             finished.append(_outcome(event, refused, clock()))
         except Exception as exc:  # a fault, not a verdict: retried until max_attempts, then failed
