@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from methodologies._common.sources import CAR_FUEL_ASSUMPTION, GRID_CENTRAL_CHINA_2023, IPCC_GASOLINE
+from methodologies._common.sources import (
+    CAR_FUEL_ASSUMPTION,
+    CHINA_INVENTORY_GASOLINE,
+    GRID_CENTRAL_CHINA_2023,
+    GRID_CONSUMED_2023,
+    GRID_DISPLACED_2023,
+    IPCC_GASOLINE,
+)
 from methodologies._sdk import FactorUsed, Params, factor
 
 
@@ -45,4 +52,32 @@ def car_factors(params: CarBaseline) -> tuple[FactorUsed, ...]:
 def grid_factor(params: GridFactor) -> FactorUsed:
     return FactorUsed(
         "grid_g_per_kwh", params.grid_g_per_kwh, "g CO2 / kWh", params.meta("grid_g_per_kwh")["source"]
+    )
+
+
+class CarBaselineV2(Params):
+    """The baseline car of methodologies v2: China's inventory gasoline factor (IPCC's 100 % oxidation
+    overstated it by ~5 %)."""
+
+    gasoline_g_per_l: Decimal = factor(
+        "2164.5", unit="g CO2 / L", source=CHINA_INVENTORY_GASOLINE, year=2026, gt=0
+    )
+    car_l_per_100km: Decimal = factor(
+        "7.0", unit="L / 100 vkm", source=CAR_FUEL_ASSUMPTION, year=2026, gt=0, le=30
+    )
+
+
+class GridConsumed(Params):
+    """Electricity a project consumes: the higher factor is conservative."""
+
+    grid_consumed_g_per_kwh: Decimal = factor(
+        "530.6", unit="g CO2 / kWh", source=GRID_CONSUMED_2023, year=2023, gt=0
+    )
+
+
+class GridDisplaced(Params):
+    """Electricity a project displaces: the lower factor is conservative."""
+
+    grid_displaced_g_per_kwh: Decimal = factor(
+        "527.1", unit="g CO2 / kWh", source=GRID_DISPLACED_2023, year=2023, gt=0
     )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, Field
 
+from methodologies._common.exclusive import travel_day
 from methodologies._common.readme import readme_of
 from methodologies._common.sources import TANBI_V1
 from methodologies._common.timing import hours_between, window_reasons
@@ -19,8 +20,10 @@ from methodologies._sdk import (
     API_VERSION,
     BaseMethodology,
     Cap,
+    Conservative,
     Context,
     Evidence,
+    Exclusive,
     FactorUsed,
     Occupancy,
     Params,
@@ -37,10 +40,10 @@ class TripEvidence(Evidence):
     boarded_at: AwareDatetime = Field(description="tap-in / boarding time, with zone")
     alighted_at: AwareDatetime = Field(description="tap-out / alighting time, with zone")
     distance_m: int = Field(gt=0, le=1_000_000, description="operator's distance along the route, metres")
-    route_id: str | None = Field(default=None, max_length=64)
-    boarding_stop_id: str | None = Field(default=None, max_length=64)
-    alighting_stop_id: str | None = Field(default=None, max_length=64)
-    vehicle_id: str | None = Field(default=None, max_length=64)
+    route_id: str | None = Field(default=None, max_length=64, description="the route or line")
+    boarding_stop_id: str | None = Field(default=None, max_length=64, description="boarding stop / station")
+    alighting_stop_id: str | None = Field(default=None, max_length=64, description="alighting stop / station")
+    vehicle_id: str | None = Field(default=None, max_length=64, description="the vehicle, if known")
 
 
 class TripLimits(Params):
@@ -64,6 +67,7 @@ class TripMethodology(BaseMethodology):
     factor_name: ClassVar[str]
     package: ClassVar[str]
     api_version = API_VERSION
+    family = "public_transport"
     Evidence: ClassVar[type[Evidence]] = TripEvidence
 
     @property
@@ -116,3 +120,39 @@ class TripMethodology(BaseMethodology):
             Cap("daily_cap", "actions", "day", Decimal(params.daily_max_trips), Decimal(1)),
             Cap("daily_cap", "grams", "day", Decimal(params.daily_max_grams), clip=True),
         )
+
+
+TRIP_REASONS = {
+    "too_short": ("距离低于最短距离", "the distance is below the minimum"),
+    "too_long": ("距离或时长超过上限", "the distance or duration is above the maximum"),
+    "implausible_speed": ("平均速度不合理", "the average speed is implausible"),
+}
+
+
+class TripLimitsV2(TripLimits, Conservative):
+    """The limits of version 1, and the conservativeness factor."""
+
+    daily_max_grams: int = setting(3000, unit="g / resident / local day", source=TANBI_V1, year=2026)
+
+
+class TripMethodologyV2(TripMethodology):
+    """Version 2: the gas named (the published net factors are CO2), the conservativeness factor, and the
+    day shared with car-free days (``travel_day``: the larger of the two is credited)."""
+
+    reasons = TRIP_REASONS
+
+    def quantify(self, evidence: Any, params: Any) -> Quantity:
+        distance_km = Decimal(evidence.distance_m) / 1000
+        rate: Decimal = getattr(params, self.factor_name)
+        meta = params.meta(self.factor_name)
+        return Quantity.of(
+            distance_km * rate,
+            formula=f"distance_km x {self.factor_name}",
+            inputs={"distance_km": distance_km},
+            factors=(FactorUsed(self.factor_name, rate, meta["unit"], meta["source"]),),
+            gas="CO2",
+            conservativeness=params.conservativeness,
+        )
+
+    def exclusive(self, evidence: Any, params: Any) -> tuple[Exclusive, ...]:
+        return (travel_day("transit"),)

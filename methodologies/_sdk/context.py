@@ -26,6 +26,9 @@ class Context:
     zone: ZoneInfo
     # The registered asset the evidence names (e.g. a rooftop PV system), or None if none is registered.
     asset: Mapping[str, Any] | None = None
+    # Who registered that asset: "resident" (self-declared) or "partner" (an installer's or grid company's
+    # record); None when there is no asset or the record predates the distinction.
+    asset_source: str | None = None
     # The latest accepted evidence with the same history key (e.g. the previous meter reading), or None.
     previous: Mapping[str, Any] | None = None
     # Accepted actions that overlap this one in an occupancy scope (ids), filled by the service.

@@ -14,21 +14,33 @@ from pydantic import BaseModel, ConfigDict, Field
 REQUIRED_META = ("unit", "source", "year")
 
 
-def factor(default: Decimal | int | str, *, unit: str, source: str, year: int, description: str = "") -> Any:
-    """A numeric parameter (kept as Decimal) with its provenance."""
+def factor(
+    default: Decimal | int | str,
+    *,
+    unit: str,
+    source: str,
+    year: int,
+    description: str = "",
+    **constraints: Any,
+) -> Any:
+    """A numeric parameter (kept as Decimal) with its provenance; ``constraints`` bound a city's values."""
     return Field(
         default=Decimal(str(default)),
         description=description,
         json_schema_extra={"unit": unit, "source": source, "year": year},
+        **constraints,
     )
 
 
-def setting(default: Any, *, unit: str, source: str, year: int, description: str = "") -> Any:
+def setting(
+    default: Any, *, unit: str, source: str, year: int, description: str = "", **constraints: Any
+) -> Any:
     """A non-numeric or count parameter (a limit, a flag) with its provenance."""
     return Field(
         default=default,
         description=description,
         json_schema_extra={"unit": unit, "source": source, "year": year},
+        **constraints,
     )
 
 
@@ -79,3 +91,23 @@ class Params(BaseModel):
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+CONSERVATIVENESS_SOURCE = (
+    "Tanbi methodologies v2 (methodologies.md, credibility rules): multiplies every reduction; "
+    "must be below 1 before reductions are sold as tradable units"
+)
+
+
+class Conservative(Params):
+    """The conservativeness factor every methodology of SDK API 2 carries (default 1.0, in (0, 1])."""
+
+    conservativeness: Decimal = factor(
+        "1.0",
+        unit="ratio",
+        source=CONSERVATIVENESS_SOURCE,
+        year=2026,
+        description="the reduction is multiplied by this; a city lowers it for tradable reductions",
+        gt=0,
+        le=1,
+    )

@@ -26,6 +26,7 @@ class Occupancy:
     start: dt.datetime
     end: dt.datetime
     per_resident: bool = True
+    reason: str = "overlap"
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,36 @@ class Cap:
     """A limit the service enforces with counters across actions.
 
     ``measure`` is what is counted: ``"actions"`` (this action adds 1), ``"grams"`` (adds its grams) or a
-    named evidence quantity (adds ``amount``). ``period`` is the resident's local ``day`` or ``month``, or
-    ``action`` for a per-action limit. With ``clip`` the part under the limit is credited; otherwise an
-    action that would pass the limit is rejected with ``reason``.
+    named evidence quantity (adds ``amount``). ``period`` is the resident's local ``day``, ``month`` or
+    ``year``, or ``action`` for a per-action limit. With ``clip`` the part under the limit is credited;
+    otherwise an action that would pass the limit is rejected with ``reason``.
     """
 
     reason: str
     measure: str
-    period: Literal["action", "day", "month"]
+    period: Literal["action", "day", "month", "year"]
     limit: Decimal
     amount: Decimal | None = None
     scope: str = "resident"
     per_resident: bool = True
     clip: bool = False
+
+
+@dataclass(frozen=True)
+class Exclusive:
+    """Ways of crediting the same avoided emissions that must not add up (no double counting).
+
+    Per resident and local ``period``, the members of ``group`` together are credited what the largest
+    member's actions are worth, never their sum, whatever order the reports arrive in: each action adds
+    its grams (after its own caps) to its ``member``'s total and is credited by how much the largest
+    total grew. ``members`` names every member of the group, this one included.
+    """
+
+    group: str
+    member: str
+    members: tuple[str, ...]
+    period: Literal["day", "month"]
+    reason: str = "counted_elsewhere"
 
 
 @runtime_checkable
@@ -62,6 +80,7 @@ class Methodology(Protocol):
     version: str  # semantic version of the code; bump whenever results can change
     title: str
     source: str  # the document the methodology follows
+    family: str  # one of the plan's families (methodologies._sdk.families)
     api_version: int
     readme: str
     Evidence: type[Evidence]
@@ -85,6 +104,8 @@ class Methodology(Protocol):
 
     def caps(self, evidence: Any, params: Any) -> tuple[Cap, ...]: ...
 
+    def exclusive(self, evidence: Any, params: Any) -> tuple[Exclusive, ...]: ...
+
     def asset_ref(self, evidence: Any) -> str | None:
         """The registered asset the evidence belongs to (e.g. a PV system id), if the methodology has one."""
         ...
@@ -95,11 +116,21 @@ class Methodology(Protocol):
 
 
 class BaseMethodology:
-    """Defaults for the optional declarations: no occupancy, no claims, no caps, no asset, no history."""
+    """Defaults for the optional declarations: no occupancy, claims, caps, exclusive groups, asset or history.
+
+    ``partner`` says who can prove the action (for the partner guide); ``reasons`` the meaning (中文,
+    English) of the codes the methodology's own checks give; ``example`` a valid piece of evidence;
+    ``asset_registrar`` who may register the methodology's assets (``resident`` or ``partner``).
+    """
 
     api_version: ClassVar[int]
+    family: ClassVar[str]
     asset_kind: ClassVar[str | None] = None
     Asset: ClassVar[type[Evidence] | None] = None
+    asset_registrar: ClassVar[str] = "resident"
+    partner: ClassVar[str] = ""
+    reasons: ClassVar[dict[str, tuple[str, str]]] = {}
+    example: ClassVar[dict[str, Any] | None] = None
 
     def occupancy(self, evidence: Any) -> tuple[Occupancy, ...]:
         return ()
@@ -108,6 +139,9 @@ class BaseMethodology:
         return ()
 
     def caps(self, evidence: Any, params: Any) -> tuple[Cap, ...]:
+        return ()
+
+    def exclusive(self, evidence: Any, params: Any) -> tuple[Exclusive, ...]:
         return ()
 
     def asset_ref(self, evidence: Any) -> str | None:

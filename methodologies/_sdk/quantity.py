@@ -1,10 +1,14 @@
-"""A quantification: integer grams CO2e avoided, and the breakdown that justifies it."""
+"""A quantification: integer grams avoided, the gas they are of, and the breakdown that justifies it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, Literal
+
+# CO2 where every factor is a CO2 factor (fuel combustion, grid electricity); CO2e where a source gives
+# CO2 equivalents (life-cycle factors). Summing CO2 into CO2e totals understates them: conservative.
+Gas = Literal["CO2", "CO2e"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,8 @@ class FactorUsed:
 @dataclass(frozen=True)
 class Quantity:
     """``grams`` is floor(``exact_grams``), never negative. Baseline and project grams are None where the
-    methodology applies a published net factor instead of deriving them (they are not invented)."""
+    methodology applies a published net factor instead of deriving them (they are not invented).
+    ``gas`` is None only for results of SDK API 1 methodologies, which did not name it."""
 
     grams: int
     exact_grams: Decimal
@@ -30,6 +35,7 @@ class Quantity:
     factors: tuple[FactorUsed, ...]
     inputs: dict[str, str] = field(default_factory=dict)
     formula: str = ""
+    gas: Gas | None = None
 
     @classmethod
     def of(
@@ -41,8 +47,16 @@ class Quantity:
         inputs: dict[str, Decimal | str] | None = None,
         baseline: Decimal | None = None,
         project: Decimal | None = None,
+        gas: Gas | None = None,
+        conservativeness: Decimal | None = None,
     ) -> Quantity:
+        """``exact`` (never below 0) times ``conservativeness`` when given, which is then listed as a factor
+        and written into the formula."""
         exact = max(exact, Decimal(0))
+        if conservativeness is not None:
+            exact = exact * conservativeness
+            formula = f"({formula}) x conservativeness"
+            factors = (*factors, conservativeness_factor(conservativeness))
         return cls(
             grams=floor_grams(exact),
             exact_grams=exact,
@@ -51,10 +65,11 @@ class Quantity:
             factors=factors,
             inputs={k: str(v) for k, v in (inputs or {}).items()},
             formula=formula,
+            gas=gas,
         )
 
     def breakdown(self) -> dict[str, Any]:
-        return {
+        out = {
             "grams": self.grams,
             "exact_grams": str(self.exact_grams),
             "baseline_grams": None if self.baseline_grams is None else str(self.baseline_grams),
@@ -63,6 +78,15 @@ class Quantity:
             "inputs": dict(self.inputs),
             "factors": [f.as_dict() for f in self.factors],
         }
+        if self.gas is not None:
+            out["gas"] = self.gas
+        return out
+
+
+def conservativeness_factor(value: Decimal) -> FactorUsed:
+    from methodologies._sdk.params import CONSERVATIVENESS_SOURCE
+
+    return FactorUsed("conservativeness", value, "ratio", CONSERVATIVENESS_SOURCE)
 
 
 def floor_grams(value: Decimal) -> int:

@@ -56,6 +56,7 @@ class CarFreeDayV1(BaseMethodology):
     title = "Car-free day (燃油车停驶)"
     source = "IPCC 2006 gasoline defaults; DB11/T 3043-2024 principles"
     api_version = API_VERSION
+    family = "fuel_car_parked"
     Evidence = CarFreeDayEvidence
     Params = CarFreeDayParams
 

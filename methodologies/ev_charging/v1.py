@@ -68,6 +68,7 @@ class EvChargingV1(BaseMethodology):
     title = "EV charging (新能源汽车充电)"
     source = "IPCC 2006 gasoline defaults; MEE & NBS 2023 grid factors; DB11/T 3043-2024 principles"
     api_version = API_VERSION
+    family = "new_energy_vehicles"
     Evidence = ChargingEvidence
     Params = EvChargingParams
 

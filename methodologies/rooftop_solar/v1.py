@@ -87,6 +87,7 @@ class RooftopSolarV1(BaseMethodology):
     title = "Rooftop solar generation (屋顶光伏发电)"
     source = "MEE & NBS 2023 grid factors; DB11/T 3043-2024 principles; pvlib clear-sky plausibility"
     api_version = API_VERSION
+    family = "low_carbon_community"
     Evidence = GenerationEvidence
     Params = RooftopSolarParams
     asset_kind = "pv_system"

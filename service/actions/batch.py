@@ -114,7 +114,7 @@ class BatchCredit:
         await lock_keys(self.session, self._keys_to_lock(items, parsed))
         results: list[Result | None] = [None] * len(items)
         fresh = await self._select_fresh(items, parsed, results)
-        history, params = BatchHistory(self.session), BatchParams(self.session)
+        history, params = BatchHistory(self.session), BatchParams(self.session, self.registry)
         await params.load([p.methodology for p in fresh])
         await history.load(await self._lookups(fresh, params))
         actions = ActionService(
@@ -183,8 +183,8 @@ class BatchCredit:
         return fresh
 
     async def _lookups(self, fresh: list[_Parsed], params: BatchParams) -> Lookups:
-        assets, history, scopes, claims, counters = set(), {}, set(), set(), set()
-        starts, ends = [], []
+        assets, history, claims, counters = set(), {}, set(), set()
+        scopes: dict[str, tuple[dt.datetime, dt.datetime]] = {}
         for p in fresh:
             m, evidence, resident = p.methodology, p.evidence, p.item.resident_id
             kind, ref = getattr(m, "asset_kind", None), m.asset_ref(evidence)
@@ -194,14 +194,13 @@ class BatchCredit:
                 occurred = m.occurred_at(evidence)
                 history[key] = max(occurred, history.get(key, occurred))
             for span in m.occupancy(evidence):
-                scopes.add(scope_key(span, resident))
-                starts.append(span.start)
-                ends.append(span.end)
+                key = scope_key(span, resident)
+                start, end = scopes.get(key, (span.start, span.end))
+                scopes[key] = (min(start, span.start), max(end, span.end))
             claims.update(c.key for c in m.claims(evidence))
             resolved = await params.effective(m, m.occurred_at(evidence))
             counters.update(cap_counter_keys(m, evidence, resolved.params, resident, self.settings.zone))
-        window = (min(starts), max(ends)) if starts else None
-        return Lookups(assets, history, scopes, window, claims, counters)
+        return Lookups(assets, history, scopes, claims, counters)
 
     async def _decide(
         self, fresh: list[_Parsed], actions: ActionService, history: BatchHistory

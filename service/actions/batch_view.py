@@ -19,11 +19,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
-from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim, Occupancy
+from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim
 from service.actions.repository import ActionRepository
 from service.db.bulk import any_of
 from service.methodology.models import ParamVersion
-from service.methodology.params import ParamService, ResolvedParams
+from service.methodology.params import ParamService, ResolvedParams, select_version
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class Lookups:
 
     assets: set[tuple[str, str]]
     history: dict[str, dt.datetime]  # history key -> latest occurrence asked about
-    scopes: set[str]
-    window: tuple[dt.datetime, dt.datetime] | None  # earliest start, latest end of the batch's spans
+    # scope key -> (earliest start, latest end) of the batch's spans in that scope
+    scopes: dict[str, tuple[dt.datetime, dt.datetime]]
     claims: set[str]
     counters: set[str]
 
@@ -69,7 +69,7 @@ class BatchHistory(ActionRepository):
     async def load(self, lookups: Lookups) -> None:
         await self._load_assets(lookups.assets)
         await self._load_history(lookups.history)
-        await self._load_spans(lookups.scopes, lookups.window)
+        await self._load_spans(lookups.scopes)
         self._claims = await self._load_pairs(EvidenceClaim.key, EvidenceClaim.action_id, lookups.claims)
         self._counters = await self._load_pairs(CapCounter.key, CapCounter.used_micro, lookups.counters)
 
@@ -144,24 +144,31 @@ class BatchHistory(ActionRepository):
         for key, occurred_at, action_id, evidence in (await self.session.execute(stmt)).all():
             self._stored_latest[key] = Reading(occurred_at, action_id, evidence)
 
-    async def _load_spans(self, scopes: set[str], window: tuple[dt.datetime, dt.datetime] | None) -> None:
-        if not scopes or window is None:
+    async def _load_spans(self, scopes: dict[str, tuple[dt.datetime, dt.datetime]]) -> None:
+        """Stored spans meeting each scope's own window: one scope's far-away spans (an odometer range
+        drawn as time) do not widen what is read for the others."""
+        if not scopes:
             return
-        start, end = window
-        stmt = sa.select(
-            Occupancy.scope_key, Occupancy.action_id, Occupancy.starts_at, Occupancy.ends_at
-        ).where(
-            any_of(Occupancy.scope_key, sorted(scopes)), Occupancy.starts_at < end, Occupancy.ends_at > start
+        keys = sorted(scopes)
+        stmt = sa.text(
+            "SELECT o.scope_key, o.action_id, o.starts_at, o.ends_at FROM action_occupancy o "
+            "JOIN unnest(CAST(:keys AS text[]), CAST(:starts AS timestamptz[]), "
+            "CAST(:ends AS timestamptz[])) AS w(scope_key, starts_at, ends_at) "
+            "ON o.scope_key = w.scope_key AND o.starts_at < w.ends_at AND o.ends_at > w.starts_at"
         )
-        for scope, action_id, starts_at, ends_at in (await self.session.execute(stmt)).all():
+        rows = await self.session.execute(
+            stmt,
+            {"keys": keys, "starts": [scopes[k][0] for k in keys], "ends": [scopes[k][1] for k in keys]},
+        )
+        for scope, action_id, starts_at, ends_at in rows.all():
             self._spans[scope].append(Span(action_id, starts_at, ends_at))
 
 
 class BatchParams(ParamService):
     """The batch's parameter versions, read once; each action still gets the version in effect."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
+    def __init__(self, session: AsyncSession, registry: Any = None) -> None:
+        super().__init__(session, registry=registry)
         self._versions: dict[str, list[ParamVersion]] = {}
         self._resolved: dict[tuple[str, int], ResolvedParams] = {}
 
@@ -172,13 +179,9 @@ class BatchParams(ParamService):
 
     async def effective(self, methodology: Methodology, at: dt.datetime) -> ResolvedParams:
         versions = self._versions.get(methodology.id)
-        if versions is None:
+        row = select_version(versions, methodology.version, at) if versions else None
+        if row is None:
             return await super().effective(methodology, at)
-        # The newest version whose effective_from has come, as ParamRepository.effective selects it.
-        in_effect = [v for v in versions if v.effective_from <= at]
-        if not in_effect:
-            return await super().effective(methodology, at)
-        row = max(in_effect, key=lambda v: v.version)
         key = (methodology.id, row.version)
         if key not in self._resolved:
             self._resolved[key] = self.resolve(methodology, row)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from methodologies._sdk import Cap
+from methodologies._sdk import Cap, Exclusive
 
 MICRO = Decimal(1_000_000)
 
@@ -34,8 +34,24 @@ def counter_key(methodology_id: str, cap: Cap, resident_id: int, local_day: dt.d
         if not cap.per_resident
         else f"r{resident_id}" + ("" if cap.scope == "resident" else f":{cap.scope}")
     )
-    period = local_day.isoformat() if cap.period == "day" else local_day.strftime("%Y-%m")
-    return f"{methodology_id}:{cap.reason}:{cap.measure}:{scope}:{period}"
+    return f"{methodology_id}:{cap.reason}:{cap.measure}:{scope}:{period_of(cap.period, local_day)}"
+
+
+def period_of(period: str, local_day: dt.date) -> str:
+    """The name of the ``day``, ``month`` or ``year`` that holds ``local_day``."""
+    if period == "day":
+        return local_day.isoformat()
+    if period == "month":
+        return local_day.strftime("%Y-%m")
+    if period == "year":
+        return local_day.strftime("%Y")
+    raise ValueError(f"unknown cap period {period!r}")
+
+
+def exclusive_keys(group: Exclusive, resident_id: int, local_day: dt.date) -> dict[str, str]:
+    """Member -> the counter of grams that member's actions are worth in the resident's period."""
+    period = period_of(group.period, local_day)
+    return {m: f"exclusive:{group.group}:r{resident_id}:{period}:{m}" for m in group.members}
 
 
 def to_micro(value: Decimal | int) -> int:
@@ -77,4 +93,38 @@ def apply_caps(caps: list[tuple[Cap, str | None]], grams: int, used_micro: dict[
         if key is not None:
             amount = Decimal(outcome.grams) if cap.measure == "grams" else (cap.amount or Decimal(0))
             outcome.increments[key] = outcome.increments.get(key, 0) + to_micro(amount)
+    return outcome
+
+
+def apply_exclusive(
+    groups: list[tuple[Exclusive, dict[str, str]]], outcome: CapOutcome, used_micro: dict[str, int]
+) -> CapOutcome:
+    """Credit what the largest member total of each group grows by, not the action's own grams.
+
+    The action's grams (after its caps) are added to its member's total, whatever is credited, so the
+    period ends up credited max(member totals) in any order of arrival (methodologies.md: no double
+    counting). Nothing changes for an action its caps refused.
+    """
+    if outcome.reasons:
+        return outcome
+    counted = outcome.grams
+    for group, keys in groups:
+        totals = {m: Decimal(used_micro.get(key, 0)) / MICRO for m, key in keys.items()}
+        before = max(totals.values(), default=Decimal(0))
+        after = max(before, totals[group.member] + counted)
+        credited = int((after - before).to_integral_value(rounding=ROUND_FLOOR))
+        outcome.grams = min(outcome.grams, credited)
+        key = keys[group.member]
+        outcome.increments[key] = outcome.increments.get(key, 0) + to_micro(counted)
+        outcome.applied.append(
+            {
+                "reason": group.reason,
+                "exclusive": group.group,
+                "member": group.member,
+                "period": group.period,
+                "totals_before": {m: str(v) for m, v in sorted(totals.items())},
+                "amount": str(counted),
+                "credited": credited,
+            }
+        )
     return outcome

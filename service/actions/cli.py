@@ -67,7 +67,7 @@ async def _explain(settings: Settings, action_id: int) -> dict[str, Any]:
 
     async with _session(settings) as (session, registry):
         result = await Replayer(session, settings, registry).explain(action_id)
-        return explanation(result).model_dump(mode="json")
+        return explanation(result, registry).model_dump(mode="json")
 
 
 async def _replay(
@@ -104,22 +104,44 @@ class _session:
 
 
 def _explain_text(result: dict[str, Any]) -> str:
+    """The explanation as the methodology's README would put it: what was counted, the formula with this
+    action's inputs, every factor with its source, the caps and shared totals it met, and what it earned."""
     b = result["breakdown"]
+    gas = b.get("gas") or "CO2e"
     lines = [
-        f"action {result['action_id']}: {result['methodology']} {result['code_version']}, "
-        f"parameters v{result['params_version']}",
-        f"  status {result['status']}" + (f" ({', '.join(result['reasons'])})" if result["reasons"] else ""),
-        f"  formula: {b.get('formula')}",
-        f"  inputs: {json.dumps(b.get('inputs'), ensure_ascii=False)}",
+        f"Action {result['action_id']}: {result['title']} — {result['family_zh']} {result['family_en']}",
+        f"  methodology {result['methodology']} {result['code_version']}, parameter version "
+        f"{result['params_version']}; occurred {result['occurred_at']}",
+        f"  status: {result['status']}",
     ]
+    lines += [f"    {r['code']}: {r['zh']} / {r['en']}" for r in result["reasons_explained"]]
+    lines += ["", "Formula", f"  reduction_g = {b.get('formula')}"]
+    lines += [f"  {name} = {value}" for name, value in (b.get("inputs") or {}).items()]
+    lines += ["", "Factors"]
+    lines += [f"  {f['name']} = {f['value']} {f['unit']}  [{f['source']}]" for f in b.get("factors", [])]
+    lines += ["", "Result"]
+    if b.get("baseline_grams") is not None:
+        lines.append(f"  baseline {b['baseline_grams']} g, project {b.get('project_grams')} g")
+    lines.append(f"  {b.get('exact_grams')} g {gas} exactly; {b.get('grams')} g, floored once at the end")
+    lines += ["", "Caps and shared totals"] + [f"  {_cap_text(c)}" for c in b.get("caps") or []]
     lines += [
-        f"  factor {f['name']} = {f['value']} {f['unit']}  [{f['source']}]" for f in b.get("factors", [])
-    ]
-    lines += [
-        f"  baseline {b.get('baseline_grams')} g, project {b.get('project_grams')} g, "
-        f"exact {b.get('exact_grams')} g",
-        f"  caps: {json.dumps(b.get('caps'), ensure_ascii=False)}",
-        f"  credited {result['grams']} g = {result['coins']} coins + {result['remainder_grams']} g remainder",
-        "  recomputed: " + ("identical" if result["matches"] else "; ".join(result["differences"])),
+        "",
+        f"Credited {result['grams']} g = {result['coins']} coins + {result['remainder_grams']} g remainder",
+        "Recomputed with the recorded code, parameters and facts: "
+        + ("identical" if result["matches"] else "; ".join(result["differences"])),
     ]
     return "\n".join(lines)
+
+
+def _cap_text(cap: dict[str, Any]) -> str:
+    if "exclusive" in cap:
+        before = ", ".join(f"{m} {g} g" for m, g in cap["totals_before"].items())
+        return (
+            f"{cap['exclusive']} ({cap['period']}, the larger member counts, never the sum): before this "
+            f"action {before}; it adds {cap['amount']} g to {cap['member']}; credited {cap['credited']} g"
+        )
+    text = (
+        f"{cap['reason']}: {cap['measure']} per {cap['period']}, limit {cap['limit']}, "
+        f"used {cap['used_before']} before, this action {cap['amount']}"
+    )
+    return text + (f"; clipped to {cap['clipped_to']} g" if "clipped_to" in cap else "")

@@ -9,13 +9,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from methodologies._sdk.families import family
 from service.actions.assets import register_asset
 from service.actions.models import Asset
 from service.actions.replay import Replayer
-from service.actions.schemas import AssetIn, AssetOut, ExplanationOut
+from service.actions.schemas import AssetIn, AssetOut, ExplanationOut, ReasonText
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
+from service.methodology.registry import Registry, reason_meanings
 
 DB_ID = Parameter(ge=1, le=2**63 - 1)
 
@@ -66,18 +68,37 @@ class ActionAuditController(Controller):
     ) -> ExplanationOut:
         services = request.app.state.services
         result = await Replayer(db_session, services.settings, services.registry).explain(action_id)
-        return explanation(result)
+        return explanation(result, services.registry)
 
 
-def explanation(result: Any) -> ExplanationOut:
+def _reason(code: str, meanings: dict[str, tuple[str, str]]) -> ReasonText:
+    zh, en = meanings.get(code, (code, code))
+    return ReasonText(code=code, zh=zh, en=en)
+
+
+def explanation(result: Any, registry: Registry) -> ExplanationOut:
     action = result.action
+    methodology = registry.version(action.methodology_id, action.code_version)
+    meanings = reason_meanings(methodology)
+    group = family(methodology.family)
     return ExplanationOut(
         action_id=action.id,
         methodology=action.methodology_id,
+        title=methodology.title,
+        family=group.id,
+        family_zh=group.zh,
+        family_en=group.en,
         code_version=action.code_version,
         params_version=action.params_version,
+        occurred_at=action.occurred_at,
         status=action.status,
         reasons=action.reasons,
+        reasons_explained=[
+            ReasonText(
+                code=code, zh=meanings.get(code, (code, code))[0], en=meanings.get(code, (code, code))[1]
+            )
+            for code in action.reasons
+        ],
         grams=action.grams,
         coins=action.coins,
         remainder_grams=action.remainder_grams,

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from methodologies._sdk import Context, Methodology, Params, Quantity, Verdict
-from service.actions.caps import CapOutcome, apply_caps, counter_key
+from service.actions.caps import CapOutcome, apply_caps, apply_exclusive, counter_key, exclusive_keys
 
 # How far the reported occurrence time may be from the time the evidence itself shows.
 OCCURRED_AT_TOLERANCE = dt.timedelta(hours=24)
@@ -49,6 +49,7 @@ def decide(
         now=dt.datetime.fromisoformat(facts["now"]),
         zone=zone,
         asset=facts.get("asset"),
+        asset_source=facts.get("asset_source"),
         previous=facts.get("previous"),
         overlapping=tuple(facts.get("overlapping", [])),
     )
@@ -64,9 +65,15 @@ def decide(
         (cap, counter_key(methodology.id, cap, resident_id, local_day))
         for cap in methodology.caps(evidence, params)
     ]
-    caps = apply_caps(keyed, quantity.grams, facts.get("cap_usage", {}))
+    usage = facts.get("cap_usage", {})
+    caps = apply_caps(keyed, quantity.grams, usage)
     if reasons:
         caps = CapOutcome(grams=0, applied=caps.applied)
+    else:
+        groups = [
+            (g, exclusive_keys(g, resident_id, local_day)) for g in methodology.exclusive(evidence, params)
+        ]
+        caps = apply_exclusive(groups, caps, usage)
     return Decision(Verdict.of(reasons + caps.reasons), quantity, caps)
 
 
@@ -74,7 +81,9 @@ def cap_counter_keys(
     methodology: Methodology, evidence: Any, params: Params, resident_id: int, zone: ZoneInfo
 ) -> list[str]:
     local_day = methodology.occurred_at(evidence).astimezone(zone).date()
-    keys = (
+    keys = [
         counter_key(methodology.id, cap, resident_id, local_day) for cap in methodology.caps(evidence, params)
-    )
+    ]
+    for group in methodology.exclusive(evidence, params):
+        keys += exclusive_keys(group, resident_id, local_day).values()
     return [key for key in keys if key is not None]

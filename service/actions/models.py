@@ -31,6 +31,8 @@ class Action(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
     methodology_id: Mapped[str] = mapped_column(sa.String(64))
+    # The plan's family the methodology belongs to (the city reads and targets by family).
+    family: Mapped[str] = mapped_column(sa.String(32), server_default="unknown")
     code_version: Mapped[str] = mapped_column(sa.String(32))
     params_version: Mapped[int] = mapped_column(sa.Integer)
     params_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -88,15 +90,29 @@ class CapCounter(Base):
     used_micro: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class AssetSource(enum.StrEnum):
+    RESIDENT = "resident"  # declared by the resident
+    PARTNER = "partner"  # an installer's or the grid company's record, sent by that partner
+
+
 class Asset(Base):
-    """A resident's registered asset that evidence refers to (e.g. a rooftop PV system)."""
+    """A registered asset that evidence refers to (e.g. a rooftop PV system); it credits only its owner.
+
+    A partner's record names the owner by the partner's hashed subject; ``resident_id`` is filled when
+    that subject is bound (at once if it already is)."""
 
     __tablename__ = "assets"
-    __table_args__ = (sa.UniqueConstraint("kind", "ref"),)
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "ref"),
+        sa.Index("ix_assets_partner_id_subject_hash", "partner_id", "subject_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
     ref: Mapped[str] = mapped_column(sa.String(64))
-    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(16), server_default=AssetSource.RESIDENT)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
+    subject_hash: Mapped[str | None] = mapped_column(sa.String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -26,13 +26,25 @@ class AssetOut(BaseModel):
     created_at: dt.datetime
 
 
+class ReasonText(BaseModel):
+    code: str
+    zh: str
+    en: str
+
+
 class ExplanationOut(BaseModel):
     action_id: int
     methodology: str
+    title: str = Field(description="the methodology's title, English (中文)")
+    family: str = Field(description="the plan's family the action counted in")
+    family_zh: str
+    family_en: str
     code_version: str
     params_version: int
+    occurred_at: dt.datetime
     status: str
     reasons: list[str]
+    reasons_explained: list[ReasonText] = Field(description="each reason code's meaning, 中文 and English")
     grams: int
     coins: int
     remainder_grams: int

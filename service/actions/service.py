@@ -66,7 +66,7 @@ class ActionService:
         # ``history`` and ``params`` answer assess's reads; the batch path passes views that add its own
         # earlier actions, so one decision is made by the same code either way.
         self.repo = history or ActionRepository(session)
-        self.params = params or ParamService(session)
+        self.params = params or ParamService(session, clock, registry)
 
     def parse(self, methodology: Methodology, evidence: Any) -> Any:
         """The evidence as the methodology's model; Invalid (422 invalid_evidence) with the errors if not."""
@@ -136,6 +136,8 @@ class ActionService:
             "now": (received_at or self.clock()).isoformat(),
             "reported_at": reported_at.isoformat() if reported_at else None,
             "asset": asset,
+            # A dry run's asset is taken as the record a partner would have sent.
+            "asset_source": "partner" if asset is not None else None,
             "previous": None,
             "overlapping": [],
         }
@@ -152,11 +154,11 @@ class ActionService:
         keys = [f"occupancy:{scope_key(o, resident_id)}" for o in methodology.occupancy(evidence)]
         keys += [f"claim:{c.key}" for c in methodology.claims(evidence)]
         keys += [f"caps:{methodology.id}:r{resident_id}"]
-        keys += [
-            f"caps:{methodology.id}:{c.scope}"
-            for c in methodology.caps(evidence, methodology.Params())
-            if not c.per_resident
-        ]
+        defaults = methodology.Params()
+        shared_caps = [c for c in methodology.caps(evidence, defaults) if not c.per_resident]
+        keys += [f"caps:{methodology.id}:{c.scope}" for c in shared_caps]
+        # Members of an exclusive group share the resident's totals across methodologies.
+        keys += [f"exclusive:{g.group}:r{resident_id}" for g in methodology.exclusive(evidence, defaults)]
         return keys
 
     async def _history(
@@ -164,16 +166,17 @@ class ActionService:
     ) -> dict[str, Any]:
         """Facts from stored actions: the asset, the previous reading, overlaps and duplicate evidence."""
         facts: dict[str, Any] = {"service_reasons": []}
-        facts["asset"] = await self._asset(methodology, evidence, resident_id)
+        facts["asset"], facts["asset_source"] = await self._asset(methodology, evidence, resident_id)
         key = methodology.history_key(evidence)
         previous = await self.repo.latest_in_history(key, occurred) if key else None
         facts["previous"] = previous.evidence if previous is not None else None
         overlapping: list[int] = []
         for span in methodology.occupancy(evidence):
-            overlapping += await self.repo.overlapping(scope_key(span, resident_id), span.start, span.end)
+            found = await self.repo.overlapping(scope_key(span, resident_id), span.start, span.end)
+            overlapping += found
+            if found and span.reason not in facts["service_reasons"]:
+                facts["service_reasons"].append(span.reason)
         facts["overlapping"] = sorted(set(overlapping))
-        if overlapping:
-            facts["service_reasons"].append("overlap")
         claims = methodology.claims(evidence)
         taken = await self.repo.claimed([c.key for c in claims])
         facts["claimed_by"] = taken
@@ -182,14 +185,17 @@ class ActionService:
 
     async def _asset(
         self, methodology: Methodology, evidence: Any, resident_id: int
-    ) -> dict[str, Any] | None:
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """The registered asset's attributes and who registered them (a resident or a partner)."""
         kind = getattr(methodology, "asset_kind", None)
         ref = methodology.asset_ref(evidence)
         if kind is None or ref is None:
-            return None
+            return None, None
         asset = await self.repo.asset(kind, ref)
         # An asset counts only for its owner: nobody is credited for someone else's roof.
-        return asset.attributes if asset is not None and asset.resident_id == resident_id else None
+        if asset is None or asset.resident_id != resident_id:
+            return None, None
+        return asset.attributes, asset.source
 
     async def _store(self, resident_id: int, source: str, assessment: Assessment) -> Action:
         district = (await districts_of(self.session, [resident_id]))[resident_id]
@@ -250,6 +256,7 @@ def action_values(
     return {
         "resident_id": resident_id,
         "methodology_id": methodology.id,
+        "family": methodology.family,
         "code_version": methodology.version,
         "params_version": assessment.params.version,
         "params_hash": assessment.params.params_hash,

@@ -10,14 +10,16 @@ from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
+from methodologies._sdk.families import family
 from service.actions.service import ActionService
 from service.db.base import utcnow
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.methodology.models import ParamVersion
 from service.methodology.params import ParamService
-from service.methodology.registry import Registry
+from service.methodology.registry import Registry, reason_meanings
 from service.methodology.schemas import (
+    FamilyOut,
     MethodologyOut,
     MethodologySummary,
     ParameterOut,
@@ -25,6 +27,7 @@ from service.methodology.schemas import (
     PublishIn,
     QuantifyIn,
     QuantifyOut,
+    ReasonOut,
     VerdictOut,
 )
 
@@ -44,7 +47,7 @@ class MethodologyController(Controller):
     async def list_all(
         self, registry: NamedDependency[Registry], db_session: NamedDependency[AsyncSession]
     ) -> list[MethodologySummary]:
-        params = ParamService(db_session)
+        params = ParamService(db_session, registry=registry)
         return [await _summary(registry, params, registry.current(mid)) for mid in registry.ids()]
 
     @get(
@@ -57,15 +60,20 @@ class MethodologyController(Controller):
         methodology_id: Annotated[str, METHODOLOGY_ID],
     ) -> MethodologyOut:
         methodology = registry.current(methodology_id)
-        params = ParamService(db_session)
+        params = ParamService(db_session, registry=registry)
         summary = await _summary(registry, params, methodology)
         current = (await params.effective(methodology, utcnow())).params
         asset_model = getattr(methodology, "Asset", None)
         return MethodologyOut(
             **summary.model_dump(),
             readme=methodology.readme,
-            evidence_schema=methodology.Evidence.model_json_schema(),
             asset_schema=asset_model.model_json_schema() if asset_model else None,
+            asset_registrar=getattr(methodology, "asset_registrar", "resident"),
+            evidence_example=getattr(methodology, "example", None),
+            reasons=[
+                ReasonOut(code=code, zh=zh, en=en)
+                for code, (zh, en) in sorted(reason_meanings(methodology).items())
+            ],
             parameters=[
                 ParameterOut(value=current.values()[p["name"]], **p) for p in methodology.Params.describe()
             ],
@@ -87,10 +95,16 @@ class MethodologyController(Controller):
         data: Annotated[QuantifyIn, Body()],
     ) -> QuantifyOut:
         settings = request.app.state.services.settings
-        methodology = registry.current(methodology_id)
+        methodology = (
+            registry.version(methodology_id, data.code_version)
+            if data.code_version
+            else registry.current(methodology_id)
+        )
         actions = ActionService(db_session, settings, registry)
         evidence = actions.parse(methodology, data.evidence)
-        assessment = await actions.assess(methodology, evidence, None, asset=data.asset)
+        assessment = await actions.assess(
+            methodology, evidence, None, asset=data.asset, received_at=data.checked_at
+        )
         grams = assessment.decision.credited_grams
         return QuantifyOut(
             methodology=methodology.id,
@@ -117,7 +131,9 @@ class MethodologyController(Controller):
         methodology_id: Annotated[str, METHODOLOGY_ID],
     ) -> list[ParamVersionOut]:
         methodology = registry.current(methodology_id)
-        return [_version_out(v) for v in await ParamService(db_session).versions(methodology)]
+        return [
+            _version_out(v) for v in await ParamService(db_session, registry=registry).versions(methodology)
+        ]
 
     @post(
         "/{methodology_id:str}/parameter-versions",
@@ -135,7 +151,7 @@ class MethodologyController(Controller):
         data: Annotated[PublishIn, Body()],
     ) -> ParamVersionOut:
         methodology = registry.current(methodology_id)
-        row = await ParamService(db_session).publish(
+        row = await ParamService(db_session, registry=registry).publish(
             methodology,
             data.overrides,
             reason=data.reason,
@@ -147,19 +163,25 @@ class MethodologyController(Controller):
 
 async def _summary(registry: Registry, params: ParamService, methodology: Methodology) -> MethodologySummary:
     current = await params.effective(methodology, utcnow())
+    group = family(methodology.family)
     return MethodologySummary(
         id=methodology.id,
         title=methodology.title,
         source=methodology.source,
+        family=FamilyOut(id=group.id, zh=group.zh, en=group.en),
+        partner=getattr(methodology, "partner", ""),
         version=methodology.version,
         versions=registry.known_versions(methodology.id),
         params_version=current.version,
+        evidence_schema=methodology.Evidence.model_json_schema(),
+        identifiers=methodology.Evidence.identifiers(),
     )
 
 
 def _version_out(row: ParamVersion) -> ParamVersionOut:
     return ParamVersionOut(
         version=row.version,
+        code_version=row.code_version,
         effective_from=row.effective_from,
         reason=row.reason,
         overrides=row.overrides,

@@ -21,6 +21,8 @@ class ParamVersion(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     methodology_id: Mapped[str] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(sa.Integer)
+    # The code version whose Params these values are for (its defaults, or overrides published on them).
+    code_version: Mapped[str] = mapped_column(sa.String(32), server_default="1.0.0")
     # Every parameter's value as plain JSON (Decimals as strings, exact), and the SHA-256 of that JSON.
     params: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     params_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,7 +1,14 @@
-"""Versioned parameters: version 1 is each methodology's defaults; a city publishes overrides as new versions.
+"""Versioned parameters: each code version's defaults are shipped as a version; a city publishes overrides.
 
 Every version stores all parameter values (not only the overrides) and their hash, so an action records
 exactly what it was computed with and can be recomputed years later.
+
+A version belongs to the code version it was made for (``code_version``): its values validate against that
+code's Params. New credits use the versions of the current code's major version — the newest one in effect
+when the action occurred, or the first one if the action occurred before any took effect — so a report that
+arrives after a new code version is published is judged by it, and every credit made before keeps the
+version it recorded. Shipped defaults are stored in code-version order when first needed (version 1 is
+code 1.x's defaults everywhere, version 2 code 2.x's, ...), each recorded and audited as a publication.
 """
 
 from __future__ import annotations
@@ -9,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +30,9 @@ from service.db.base import utcnow
 from service.errors import Conflict, Invalid, NotFound, validation_errors
 from service.methodology.models import ParamVersion
 from service.methodology.repository import ParamRepository
+
+if TYPE_CHECKING:
+    from service.methodology.registry import Registry
 
 DEFAULTS_EFFECTIVE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 # A version may be scheduled for the future, or start now; never rewrite the past (credits were made on it).
@@ -40,36 +50,93 @@ def params_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def major(code_version: str) -> str:
+    return code_version.split(".", 1)[0]
+
+
+def select_version(rows: Sequence[ParamVersion], code_version: str, at: dt.datetime) -> ParamVersion | None:
+    """The version new credits of ``code_version`` use for an action at ``at`` (see the module docstring)."""
+    mine = [r for r in rows if major(r.code_version) == major(code_version)]
+    in_effect = [r for r in mine if r.effective_from <= at]
+    if in_effect:
+        return max(in_effect, key=lambda r: r.version)
+    return min(mine, key=lambda r: r.version, default=None)
+
+
 class ParamService:
-    def __init__(self, session: AsyncSession, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Callable[[], dt.datetime] = utcnow,
+        registry: Registry | None = None,
+    ) -> None:
         self.repo = ParamRepository(session)
         self.session = session
         self.clock = clock
+        self.registry = registry
 
-    async def ensure_defaults(self, methodology: Methodology) -> None:
-        """Store the code's defaults as parameter version 1 (once; an existing version 1 is kept)."""
-        values = methodology.Params().values()
-        await self.repo.insert_if_absent(
-            {
-                "methodology_id": methodology.id,
-                "version": 1,
-                "params": values,
-                "params_hash": params_hash(values),
-                "overrides": {},
-                "reason": f"defaults of {methodology.id} {methodology.version}",
-                "effective_from": DEFAULTS_EFFECTIVE_FROM,
-                "created_by": "system",
-                "created_at": utcnow(),
-            }
-        )
+    async def ensure_defaults(self, methodology: Methodology, lineage: Sequence[Methodology] = ()) -> None:
+        """Store the shipped defaults of every code major up to ``methodology``'s that has no version yet.
+
+        ``lineage`` is every loadable code version of the methodology (older majors are shipped first, so
+        version numbers mean the same everywhere); without it only ``methodology`` itself is considered.
+        """
+        rows = list(await self.repo.all(methodology.id))
+        stored = {major(r.code_version) for r in rows}
+        wanted = {major(m.version): m for m in [*lineage, methodology]}
+        for key in sorted(wanted, key=int):
+            code = wanted[key]
+            if key in stored or int(key) > int(major(methodology.version)):
+                continue
+            rows.append(await self._ship(code, rows))
+            stored.add(key)
+
+    async def _ship(self, code: Methodology, rows: list[ParamVersion]) -> ParamVersion:
+        values = code.Params().values()
+        previous = max(rows, key=lambda r: r.version, default=None)
+        first = previous is None
+        now = self.clock()
+        row = {
+            "methodology_id": code.id,
+            "version": 1 if first else previous.version + 1,  # type: ignore[union-attr]
+            "code_version": code.version,
+            "params": values,
+            "params_hash": params_hash(values),
+            "overrides": {} if first else _changed(previous.params, values),  # type: ignore[union-attr]
+            "reason": f"defaults of {code.id} {code.version}" + ("" if first else " (shipped code version)"),
+            "effective_from": DEFAULTS_EFFECTIVE_FROM if first else now,
+            "created_by": "system",
+            "created_at": now,
+        }
+        inserted = await self.repo.insert_if_absent(row)
+        if inserted and not first:
+            await audit(
+                self.session,
+                "system",
+                "methodology.params.publish",
+                f"methodology:{code.id}",
+                {k: row[k] for k in ("version", "code_version", "reason", "params_hash", "overrides")}
+                | {"effective_from": now.isoformat()},
+            )
+        stored = await self.repo.get(code.id, row["version"])
+        assert stored is not None
+        return stored
 
     async def effective(self, methodology: Methodology, at: dt.datetime) -> ResolvedParams:
-        row = await self.repo.effective(methodology.id, at)
+        row = select_version(await self.repo.all(methodology.id), methodology.version, at)
         if row is None:
-            await self.ensure_defaults(methodology)
-            row = await self.repo.effective(methodology.id, at)
+            await self.ensure_defaults(methodology, self.lineage(methodology))
+            row = select_version(await self.repo.all(methodology.id), methodology.version, at)
             assert row is not None
         return self.resolve(methodology, row)
+
+    def lineage(self, methodology: Methodology) -> Sequence[Methodology]:
+        """Every loadable code version of ``methodology``, oldest first (none known without a registry)."""
+        if self.registry is None:
+            return ()
+        return [
+            self.registry.version(methodology.id, v) for v in self.registry.known_versions(methodology.id)
+        ]
 
     async def exact(self, methodology: Methodology, version: int) -> ResolvedParams:
         row = await self.repo.get(methodology.id, version)
@@ -83,7 +150,7 @@ class ParamService:
         return ResolvedParams(row.version, methodology.Params.model_validate(row.params), row.params_hash)
 
     async def versions(self, methodology: Methodology) -> list[ParamVersion]:
-        await self.ensure_defaults(methodology)
+        await self.ensure_defaults(methodology, self.lineage(methodology))
         return list(await self.repo.all(methodology.id))
 
     async def publish(
@@ -104,10 +171,10 @@ class ParamService:
         unknown = sorted(set(overrides) - set(methodology.Params.model_fields))
         if unknown:
             raise Invalid(f"unknown parameters: {', '.join(unknown)}", code="unknown_parameter")
-        await self.ensure_defaults(methodology)
+        await self.ensure_defaults(methodology, self.lineage(methodology))
         latest = await self.repo.latest_version(methodology.id)
-        base = await self.repo.get(methodology.id, latest)
-        assert base is not None
+        rows = await self.repo.all(methodology.id)
+        base = max((r for r in rows if major(r.code_version) == major(methodology.version)), key=_number)
         try:
             params = methodology.Params.model_validate({**base.params, **overrides})
         except ValidationError as exc:
@@ -125,6 +192,7 @@ class ParamService:
         row = ParamVersion(
             methodology_id=methodology.id,
             version=latest + 1,
+            code_version=methodology.version,
             params=values,
             params_hash=params_hash(values),
             overrides={k: values[k] for k in overrides},
@@ -148,6 +216,7 @@ class ParamService:
             f"methodology:{methodology.id}",
             {
                 "version": row.version,
+                "code_version": row.code_version,
                 "overrides": row.overrides,
                 "reason": reason,
                 "effective_from": effective_from.isoformat(),
@@ -155,3 +224,12 @@ class ParamService:
             },
         )
         return row
+
+
+def _number(row: ParamVersion) -> int:
+    return row.version
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The values ``after`` sets differently from ``before`` (new parameters included)."""
+    return {k: v for k, v in after.items() if before.get(k) != v}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from methodologies._sdk import API_VERSION, Evidence, Methodology, Params
+from methodologies._sdk import API_VERSION, COMMON_REASONS, FAMILY_IDS, Evidence, Methodology, Params
 from service.errors import NotFound
 
 log = logging.getLogger("tanbi.methodologies")
@@ -53,6 +53,10 @@ class Registry:
                 f"methodology {methodology_id!r} has no code version {version!r}",
                 code="unknown_methodology_version",
             ) from None
+
+    def families(self) -> dict[str, str]:
+        """Methodology id -> the plan's family its current code version belongs to."""
+        return {mid: self.current(mid).family for mid in self.ids()}
 
     def known_versions(self, methodology_id: str) -> list[str]:
         return sorted(self.versions.get(methodology_id, {}), key=_semver_key)
@@ -109,9 +113,33 @@ def check_methodology(name: str, item: Any) -> Methodology:
         item.Params()  # the defaults (parameter version 1) must validate
     if not str(item.readme).strip():
         problems.append("README is empty")
+    if getattr(item, "family", None) not in FAMILY_IDS:
+        problems.append(f"family {getattr(item, 'family', None)!r} is not one of {', '.join(FAMILY_IDS)}")
+    problems += _declaration_problems(item)
     if problems:
         raise PluginError(f"{name}: " + "; ".join(problems))
     return item
+
+
+def _declaration_problems(item: Any) -> list[str]:
+    """The optional declarations, when made, must be usable: reason meanings in both languages, and an
+    evidence example the evidence model accepts."""
+    problems = []
+    for code, meaning in dict(getattr(item, "reasons", {}) or {}).items():
+        if not (isinstance(meaning, tuple) and len(meaning) == 2 and all(meaning)):
+            problems.append(f"reason {code!r} needs its meaning as (中文, English)")
+    example = getattr(item, "example", None)
+    if example is not None:
+        try:
+            item.Evidence.model_validate(example)
+        except Exception as exc:
+            problems.append(f"the evidence example is not valid evidence: {exc}")
+    return problems
+
+
+def reason_meanings(methodology: Methodology) -> dict[str, tuple[str, str]]:
+    """Every reason code ``methodology`` may give, with its meaning (中文, English)."""
+    return dict(COMMON_REASONS) | dict(getattr(methodology, "reasons", {}) or {})
 
 
 def _required_attributes() -> list[str]:
@@ -120,6 +148,7 @@ def _required_attributes() -> list[str]:
         "version",
         "title",
         "source",
+        "family",
         "readme",
         "Evidence",
         "Params",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -16,19 +15,11 @@ class ParamRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert_if_absent(self, row: dict[str, object]) -> None:
+    async def insert_if_absent(self, row: dict[str, object]) -> bool:
+        """Insert ``row`` unless its (methodology, version) exists (a concurrent process shipped it)."""
         stmt = insert_ignoring_conflict(self.session, ParamVersion.__table__, ["methodology_id", "version"])
-        await self.session.execute(stmt.values(**row))
-
-    async def effective(self, methodology_id: str, at: dt.datetime) -> ParamVersion | None:
-        """The newest version in effect at ``at`` (effective_from <= at)."""
-        stmt = (
-            sa.select(ParamVersion)
-            .where(ParamVersion.methodology_id == methodology_id, ParamVersion.effective_from <= at)
-            .order_by(ParamVersion.version.desc())
-            .limit(1)
-        )
-        return await self.session.scalar(stmt)
+        result = await self.session.execute(stmt.values(**row))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, methodology_id: str, version: int) -> ParamVersion | None:
         stmt = sa.select(ParamVersion).where(

@@ -33,7 +33,10 @@ async def add_partner(
     methodologies: list[str],
     *,
     ocpi: bool = False,
+    ocpi_vehicle_kind: str | None = None,
 ) -> Credentials:
+    """A partner and its first secret; with ``ocpi`` an OCPI token, and the operator's statement of what
+    cars its users' tokens charge (``ocpi_vehicle_kind``, e.g. ``private_car``)."""
     repo = PartnerRepository(session)
     unknown = sorted(set(methodologies) - set(registry.ids()))
     if unknown or not methodologies:
@@ -47,13 +50,18 @@ async def add_partner(
         name=name,
         methodologies=sorted(set(methodologies)),
         ocpi_token_hash=hash_token(ocpi_token) if ocpi_token else None,
+        ocpi_vehicle_kind=ocpi_vehicle_kind if ocpi else None,
         created_at=utcnow(),
     )
     await repo.add(partner)
     secret = new_secret()
     await repo.add(PartnerSecret(partner_id=partner.id, encrypted=box.seal(secret), created_at=utcnow()))
     await audit(
-        session, "operator:cli", "partner.add", f"partner:{partner.id}", {"methodologies": methodologies}
+        session,
+        "operator:cli",
+        "partner.add",
+        f"partner:{partner.id}",
+        {"methodologies": methodologies, "ocpi_vehicle_kind": partner.ocpi_vehicle_kind},
     )
     return Credentials(partner.id, secret, ocpi_token)
 

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actions.assets import attach_partner_assets
 from service.errors import Conflict, NotFound, Unauthorized
 from service.identity.tokens import hash_token
 from service.jobs.queue import defer
@@ -65,6 +66,7 @@ async def bind(
         created_at=now,
     )
     await repo.add(binding)
+    await attach_partner_assets(session, link.partner_id, link.subject_hash, resident_id)
     since = now - dt.timedelta(days=settings.unclaimed_window_days)
     reopened = await repo.reopen_unclaimed(link.partner_id, link.subject_hash, since)
     for start in range(0, len(reopened), batch_size):

@@ -21,12 +21,26 @@ def partner_group() -> None:
 @click.argument("name")
 @click.option("--methodologies", required=True, help="Comma-separated methodology ids it may report.")
 @click.option("--ocpi", is_flag=True, help="Also issue an OCPI token (charge-point operators sending CDRs).")
+@click.option(
+    "--ocpi-vehicle-kind",
+    type=click.Choice(["private_car", "taxi", "ride_hailing", "bus", "truck", "other"]),
+    help="What the operator states its users' tokens charge (CDRs do not say; only private_car credits).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "secret"} as JSON.')
-def add(name: str, methodologies: str, ocpi: bool, as_json: bool) -> None:
+def add(name: str, methodologies: str, ocpi: bool, ocpi_vehicle_kind: str | None, as_json: bool) -> None:
     """Create a partner and print its id and its first Standard Webhooks secret (shown once)."""
     granted = [m.strip() for m in methodologies.split(",") if m.strip()]
-    credentials = _run(lambda s, services: _add(s, services, name, granted, ocpi))
+    credentials = _run(lambda s, services: _add(s, services, name, granted, ocpi, ocpi_vehicle_kind))
     _print(credentials, as_json)
+
+
+@partner_group.command("guide")
+def guide() -> None:
+    """Print the partner guide (docs/partners.md) as the installed methodologies describe it."""
+    from service.methodology.partner_guide import render
+    from service.methodology.registry import load_registry
+
+    click.echo(render(load_registry()), nl=False)
 
 
 @partner_group.command("rotate-secret")
@@ -68,13 +82,15 @@ async def _with_services(settings: Settings, action: Any) -> dict[str, Any]:
 
 
 async def _add(
-    session: Any, services: Any, name: str, methodologies: list[str], ocpi: bool
+    session: Any, services: Any, name: str, methodologies: list[str], ocpi: bool, vehicle_kind: str | None
 ) -> dict[str, Any]:
     from service.partners.admin import add_partner
     from service.partners.crypto import SecretBox
 
     box = SecretBox(services.settings.auth.secrets_key.get_secret_value())
-    created = await add_partner(session, box, services.registry, name, methodologies, ocpi=ocpi)
+    created = await add_partner(
+        session, box, services.registry, name, methodologies, ocpi=ocpi, ocpi_vehicle_kind=vehicle_kind
+    )
     out = {"id": created.id, "secret": created.secret}
     return out | ({"ocpi_token": created.ocpi_token} if created.ocpi_token else {})
 

@@ -8,15 +8,16 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actions.assets import record_partner_asset
 from service.city.districts import checked
 from service.db.base import utcnow
-from service.errors import DomainError, Invalid, NotFound, Unauthorized, validation_errors
+from service.errors import DomainError, Forbidden, Invalid, NotFound, Unauthorized, validation_errors
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
@@ -25,11 +26,13 @@ from service.identity.tokens import hash_token
 from service.partners.auth import authenticate
 from service.partners.bindings import bind, create_link_token, unbind
 from service.partners.crypto import SecretBox
-from service.partners.ingest import Ingest
+from service.partners.ingest import Ingest, subject_hash
 from service.partners.models import Binding, Partner, PartnerEvent
 from service.partners.ocpi import envelope, reverse_credit_cdr, to_event
 from service.partners.repository import PartnerRepository
 from service.partners.schemas import (
+    AssetRecordIn,
+    AssetRecordOut,
     BindIn,
     BindingOut,
     EventPage,
@@ -182,6 +185,56 @@ class PartnerController(Controller):
         )
         return LinkTokenOut(token=token, expires_at=expires)
 
+    @put(
+        "/assets/{kind:str}/{ref:str}",
+        operation_id="partner_assets_record",
+        summary="Record an asset from the partner's own register (e.g. an installer's PV system)",
+    )
+    async def record_asset(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        partner_id: Annotated[int, PARTNER_ID],
+        kind: Annotated[str, Parameter(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]+$")],
+        ref: Annotated[str, Parameter(min_length=1, max_length=64)],
+    ) -> AssetRecordOut:
+        partner, _ = await signed_partner(request, db_session, partner_id)
+        try:
+            data = AssetRecordIn.model_validate(_json(await request.body()))
+        except ValidationError as exc:
+            raise Invalid(
+                'body must be {"subject": "...", "attributes": {...}}',
+                code="validation_error",
+                extra={"errors": validation_errors(exc)},
+            ) from exc
+        services = request.app.state.services
+        _check_asset_grant(services.registry, partner, kind)
+        owner = subject_hash(services.hash_key, partner.id, data.subject)
+        repo = PartnerRepository(db_session)
+        binding = await repo.active_binding(partner.id, owner)
+        resident = binding.resident_id if binding is not None else None
+        asset = await record_partner_asset(
+            db_session, services.registry, partner.id, owner, resident, kind, ref, data.attributes
+        )
+        return AssetRecordOut(
+            kind=asset.kind,
+            ref=asset.ref,
+            attributes=asset.attributes,
+            owner_bound=asset.resident_id is not None,
+        )
+
+
+def _check_asset_grant(registry: Any, partner: Partner, kind: str) -> None:
+    """A partner records assets only of kinds a methodology it reports uses."""
+    kinds = {
+        getattr(registry.current(m), "asset_kind", None) for m in partner.methodologies if m in registry.ids()
+    }
+    if kind not in kinds:
+        raise Forbidden(
+            f"partner {partner.id} reports no methodology that uses {kind!r} assets",
+            code="methodology_not_granted",
+        )
+
 
 def _when(value: str | None, name: str) -> dt.datetime | None:
     if value is None:
@@ -230,7 +283,7 @@ class OcpiCdrController(Controller):
         if cdr.get("credit") is True:
             reversal = await reverse_credit_cdr(db_session, services.settings, partner, cdr)
             return Response(envelope({"reversal_transfer_id": reversal}))
-        event = to_event(cdr)
+        event = to_event(cdr, partner.ocpi_vehicle_kind)
         repo = PartnerRepository(db_session)
         replay = await repo.delivery(partner.id, f"ocpi:{event['id']}")
         if replay is not None:

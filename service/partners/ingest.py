@@ -19,6 +19,7 @@ from service.db.sql import insert_ignoring_conflict, is_postgresql
 from service.errors import Forbidden, Invalid, validation_errors
 from service.identity.service import keyed_hash
 from service.jobs.queue import defer
+from service.methodology.identifiers import PreHashed, hash_identifiers
 from service.methodology.registry import Registry
 from service.partners.models import EventStatus, Partner, PartnerEvent, WebhookDelivery
 from service.partners.repository import PartnerRepository
@@ -120,13 +121,18 @@ class Ingest:
         except ValidationError as exc:
             errors = [{**e, "key": f"evidence.{e['key']}"} for e in validation_errors(exc)]
             return EventAck(id=event.id, status="invalid", errors=errors), None
+        try:
+            stored = hash_identifiers(methodology, evidence.model_dump(mode="json"), self.hash_key)
+        except PreHashed as exc:
+            error = {"key": f"evidence.{exc}", "message": "send the identifier itself: Tanbi hashes it"}
+            return EventAck(id=event.id, status="invalid", errors=[error]), None
         row = {
             "partner_id": partner.id,
             "event_id": event.id,
             "type": event.type,
             "subject_hash": subject_hash(self.hash_key, partner.id, event.subject),
             "occurred_at": event.occurred_at,
-            "evidence": evidence.model_dump(mode="json"),
+            "evidence": stored,
             "status": EventStatus.RECEIVED,
             "reasons": [],
             "attempts": 0,

@@ -28,6 +28,9 @@ class Partner(Base):
     methodologies: Mapped[list[str]] = mapped_column(PortableJSON)
     # SHA-256 of the partner's OCPI token (charge-point operators send CDRs with it), if it has one.
     ocpi_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # What the operator states of the cars behind the tokens its users link to Tanbi (e.g. a private-car
+    # charging card): OCPI CDRs carry no vehicle kind, so without this statement they are not eligible.
+    ocpi_vehicle_kind: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -39,11 +39,15 @@ def event_id_of(cdr: dict[str, Any], cdr_id: str | None = None) -> str:
         raise Invalid("a CDR needs country_code, party_id and id", code="invalid_cdr") from exc
 
 
-def to_event(cdr: dict[str, Any]) -> dict[str, Any]:
-    """The partner event for a (non-credit) CDR; Invalid if a field it needs is missing."""
+def to_event(cdr: dict[str, Any], vehicle_kind: str | None = None) -> dict[str, Any]:
+    """The partner event for a (non-credit) CDR; Invalid if a field it needs is missing.
+
+    ``vehicle_kind`` is the operator's statement about its users' cars (``Partner.ocpi_vehicle_kind``):
+    a CDR does not say, and ev_charging 2.x credits only a stated private car.
+    """
     try:
         location = cdr["cdr_location"]
-        return {
+        event = {
             "id": event_id_of(cdr),
             "type": "ev_charging",
             "subject": cdr["cdr_token"]["uid"],
@@ -59,6 +63,9 @@ def to_event(cdr: dict[str, Any]) -> dict[str, Any]:
         }
     except (KeyError, TypeError) as exc:
         raise Invalid(f"the CDR lacks {exc}", code="invalid_cdr") from exc
+    if vehicle_kind is not None:
+        event["evidence"]["vehicle_kind"] = vehicle_kind
+    return event
 
 
 def _max_power(cdr: dict[str, Any], location: dict[str, Any]) -> Decimal:

@@ -80,3 +80,21 @@ class BindingOut(BaseModel):
     created_at: dt.datetime
     unbound_at: dt.datetime | None
     reprocessed: int | None = None
+
+
+class AssetRecordIn(BaseModel):
+    """An installer's or grid company's record of an asset its user owns (e.g. a PV system)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    subject: str = Field(min_length=1, max_length=128, description="the partner's reference of the owner")
+    attributes: dict[str, Any] = Field(description="the asset as the methodology's asset schema describes it")
+
+
+class AssetRecordOut(BaseModel):
+    kind: str
+    ref: str
+    attributes: dict[str, Any]
+    owner_bound: bool = Field(
+        description="whether the owner has bound the subject yet; the record waits for the binding otherwise"
+    )

@@ -64,6 +64,7 @@ def charging(start: dt.datetime, session_id: str = "S1", kwh: str = "30", hours:
         "energy_kwh": kwh,
         "max_power_kw": "22",
         "evse_id": "CN*TNB*E0001",
+        "vehicle_kind": "private_car",
     }
 
 

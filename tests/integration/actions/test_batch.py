@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from service.actions.assets import register_asset
 from service.actions.batch import ActionSummary, BatchCredit, BatchItem
 from service.actions.models import Action, CapCounter, EvidenceClaim, Occupancy
 from service.errors import DomainError
@@ -27,7 +26,6 @@ from service.ledger.verify import verify_ledger
 from tests.conftest import make_settings
 from tests.integration.actions.conftest import (
     NOW,
-    PV_SYSTEM,
     ZONE,
     actions_for,
     bus,
@@ -35,6 +33,7 @@ from tests.integration.actions.conftest import (
     new_resident,
     parked,
 )
+from tests.integration.actions.test_assets_and_history import installer, reading, record
 
 NOW_PV = dt.datetime(2026, 7, 2, 12, 0, tzinfo=ZONE)
 DAY = dt.timedelta(days=1)
@@ -43,10 +42,6 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture
 def pg_settings(tmp_path, pg_url):  # type: ignore[no-untyped-def]
     return make_settings(tmp_path, pg_url)
-
-
-def reading(start: dt.datetime, end: dt.datetime, **energy: str) -> dict[str, str]:
-    return {"system_id": "PV-001", "period_start": start.isoformat(), "period_end": end.isoformat(), **energy}
 
 
 async def one_by_one(session, settings, registry, items: list[BatchItem], clock) -> list[Any]:  # type: ignore[no-untyped-def]
@@ -200,7 +195,7 @@ async def test_meter_readings_see_stored_and_batch_history(pg_database, pg_setti
     settings = pg_settings
     async with pg_database.session() as session:
         owner = await new_resident(session, "13900000203")
-        await register_asset(session, registry, owner, "pv_system", "PV-001", PV_SYSTEM)
+        await record(session, registry, await installer(session), owner)
         d20 = dt.datetime(2026, 6, 20, tzinfo=ZONE)
         clock = lambda: NOW_PV  # noqa: E731
         service = actions_for(session, settings, registry, clock=clock)

@@ -47,16 +47,28 @@ async def _record(settings) -> None:  # type: ignore[no-untyped-def]
 def test_explain_prints_the_breakdown_and_its_recomputation(data_dir: Path) -> None:
     result = CliRunner().invoke(main, ["action", "explain", "1"])
     assert result.exit_code == 0, result.output
-    assert "bus_trip 1.0.0, parameters v1" in result.output
-    assert "factor bus_reduction_g_per_pkm = 26.9 g CO2e / pkm" in result.output
-    assert "credited 134 g = 13 coins + 4 g remainder" in result.output
-    assert "recomputed: identical" in result.output
+    text = result.output
+    assert "Action 1: Bus trip (公交出行) — 公交出行 Public transport and cycling" in text
+    assert "methodology bus_trip 2.0.0, parameter version 2" in text
+    assert "reduction_g = (distance_km x bus_reduction_g_per_pkm) x conservativeness" in text
+    assert "distance_km = 5" in text
+    assert "bus_reduction_g_per_pkm = 26.9 g CO2 / pkm  [深圳市低碳公共出行碳普惠方法学（试行）" in text
+    assert "134.50 g CO2 exactly; 134 g, floored once at the end" in text
+    assert "daily_cap: actions per day, limit 10, used 0 before, this action 1" in text
+    assert "travel_day (day, the larger member counts, never the sum)" in text
+    assert "Credited 134 g = 13 coins + 4 g remainder" in text
+    assert "Recomputed with the recorded code, parameters and facts: identical" in text
     as_json = json.loads(CliRunner().invoke(main, ["action", "explain", "2", "--json"]).output)
     assert (as_json["status"], as_json["reasons"], as_json["matches"]) == (
         "rejected",
         ["implausible_speed"],
         True,
     )
+    assert as_json["reasons_explained"] == [
+        {"code": "implausible_speed", "zh": "平均速度不合理", "en": "the average speed is implausible"}
+    ]
+    rejected = CliRunner().invoke(main, ["action", "explain", "2"]).output
+    assert "implausible_speed: 平均速度不合理 / the average speed is implausible" in rejected
 
 
 def test_replay_passes_then_fails_on_a_tampered_action(data_dir: Path) -> None:

@@ -79,7 +79,7 @@ async def test_a_city_key_publishes_parameters_and_an_auditor_key_only_reads(  #
     assert tokens.verify_access(auditor["access_token"]) == Principal(str(auditor_id), Role.AUDITOR)
 
     body = {
-        "overrides": {"grid_g_per_kwh": "520.0"},
+        "overrides": {"grid_consumed_g_per_kwh": "531.0"},
         "reason": "regional factor published",
         "effective_from": (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat(),
     }

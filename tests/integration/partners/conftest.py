@@ -36,6 +36,12 @@ class Signer:
             f"/v1/partners/{self.partner_id}{path}", content=body, headers=self.headers(body, **kwargs)
         )
 
+    async def put(self, client, path: str, payload: Any):  # type: ignore[no-untyped-def]
+        body = json.dumps(payload).encode()
+        return await client.put(
+            f"/v1/partners/{self.partner_id}{path}", content=body, headers=self.headers(body)
+        )
+
     async def get(self, client, path: str):  # type: ignore[no-untyped-def]
         return await client.get(f"/v1/partners/{self.partner_id}{path}", headers=self.headers(b""))
 

@@ -34,11 +34,28 @@ def example_cdr() -> dict:  # type: ignore[type-arg]
     return cdr
 
 
-async def _cpo(app, database):  # type: ignore[no-untyped-def]
+async def _cpo(app, database, vehicle_kind: str | None = "private_car"):  # type: ignore[no-untyped-def]
+    """A charge-point operator that states its users' tokens charge private cars (CDRs do not say)."""
     services = app.state.services
     box = SecretBox(services.settings.auth.secrets_key.get_secret_value())
     async with database.session() as session:
-        return await add_partner(session, box, services.registry, "BE-BEC CPO", ["ev_charging"], ocpi=True)
+        return await add_partner(
+            session,
+            box,
+            services.registry,
+            f"BE-BEC CPO ({vehicle_kind})",
+            ["ev_charging"],
+            ocpi=True,
+            ocpi_vehicle_kind=vehicle_kind,
+        )
+
+
+async def _bound(client, created, subject: str, phone: str) -> None:  # type: ignore[no-untyped-def]
+    signer = Signer(created.id, created.secret)
+    token = (await signer.post(client, "/link-tokens", {"subject": subject})).json()["token"]
+    login = (await client.post("/v1/auth/dev", json={"phone": phone})).json()
+    resident = {"Authorization": f"Bearer {login['access_token']}"}
+    assert (await client.post("/v1/me/bindings", json={"token": token}, headers=resident)).status_code == 201
 
 
 async def test_example_cdr_credited_once_and_reversed_by_its_credit_cdr(client, app, database) -> None:  # type: ignore[no-untyped-def]
@@ -47,10 +64,7 @@ async def test_example_cdr_credited_once_and_reversed_by_its_credit_cdr(client, 
     auth = {"Authorization": "Token " + base64.b64encode(created.ocpi_token.encode()).decode()}
     cdr = example_cdr()
     signer = Signer(created.id, created.secret)
-    token = (await signer.post(client, "/link-tokens", {"subject": cdr["cdr_token"]["uid"]})).json()["token"]
-    login = (await client.post("/v1/auth/dev", json={"phone": "13800000555"})).json()
-    resident = {"Authorization": f"Bearer {login['access_token']}"}
-    assert (await client.post("/v1/me/bindings", json={"token": token}, headers=resident)).status_code == 201
+    await _bound(client, created, cdr["cdr_token"]["uid"], "13800000555")
 
     first = await client.post(path, json=cdr, headers=auth)
     again = await client.post(path, json=cdr, headers=auth)
@@ -60,7 +74,8 @@ async def test_example_cdr_credited_once_and_reversed_by_its_credit_cdr(client, 
     assert again.json()["data"] == first.json()["data"]
     await drain(app)
     status = (await signer.get(client, "/events/BE*BEC*12345")).json()
-    assert (status["status"], status["grams"], status["coins"]) == ("credited", 7161, 716)
+    # 15.342 kWh under ev_charging 2.0.0 (7161 g under 1.0.0's factors).
+    assert (status["status"], status["grams"], status["coins"]) == ("credited", 6387, 638)
 
     credit = cdr | {
         "id": "12345-credit",
@@ -87,3 +102,15 @@ async def test_ocpi_needs_the_partners_token_and_a_whole_cdr(client, app, databa
         path, json={"id": "x"}, headers={"Authorization": f"Token {created.ocpi_token}"}
     )
     assert (partial.status_code, partial.json()["code"]) == (422, "invalid_cdr")
+
+
+async def test_a_cdr_of_an_operator_stating_no_vehicle_kind_is_not_eligible(client, app, database) -> None:  # type: ignore[no-untyped-def]
+    created = await _cpo(app, database, vehicle_kind=None)
+    cdr = example_cdr()
+    await _bound(client, created, cdr["cdr_token"]["uid"], "13800000556")
+    auth = {"Authorization": "Token " + base64.b64encode(created.ocpi_token.encode()).decode()}
+    accepted = await client.post(f"/v1/partners/{created.id}/ocpi/2.2.1/cdrs", json=cdr, headers=auth)
+    assert accepted.json()["data"]["status"] == "accepted"
+    await drain(app)
+    status = (await Signer(created.id, created.secret).get(client, "/events/BE*BEC*12345")).json()
+    assert (status["status"], status["reasons"], status["grams"]) == ("rejected", ["not_eligible"], 0)

@@ -41,6 +41,7 @@ class StairsClimb(BaseMethodology):
     title = "Stairs instead of the lift (example plug-in)"
     source = "example"
     api_version = API_VERSION
+    family = "low_carbon_community"
     readme = "Counts floors climbed by stairs instead of a lift. Illustrative only."
     Evidence = StairsEvidence
     Params = StairsParams
