@@ -6,27 +6,49 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from methodologies._sdk import FAMILY_IDS
 from service.actions.models import Action
 from service.actions.service import ActionService
 from service.identity.principal import Role
 from tests.integration.actions.conftest import bus, charging, new_resident
+from tests.methodologies import test_worked_examples as v1_examples
+from tests.methodologies import test_worked_examples_v2 as v2_examples
 
-BUILTINS = {"bus_trip", "metro_trip", "bike_share_ride", "ev_charging", "rooftop_solar", "car_free_day"}
+REVISED = {"bus_trip", "metro_trip", "bike_share_ride", "ev_charging", "rooftop_solar", "car_free_day"}
+NEW = {
+    "online_bill",
+    "e_invoice",
+    "nev_driving",
+    "no_cutlery_order",
+    "reusable_bag",
+    "second_hand_phone",
+    "household_power_saving",
+    "recyclables_dropoff",
+}
+BUILTINS = REVISED | NEW
 
 
 def recent() -> dt.datetime:
     return dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
 
 
-async def test_list_documents_all_six_with_sources(client) -> None:  # type: ignore[no-untyped-def]
+async def test_list_documents_all_fourteen_with_family_versions_and_schema(client) -> None:  # type: ignore[no-untyped-def]
     response = await client.get("/v1/methodologies")
     assert response.status_code == 200
     listed = {m["id"]: m for m in response.json()}
     assert set(listed) == BUILTINS
-    for item in listed.values():
+    for methodology_id, item in listed.items():
         assert item["source"]
+        assert item["partner"]
+        assert item["family"]["id"] in FAMILY_IDS
+        assert item["family"]["zh"]
         assert item["version"] in item["versions"]
-        assert item["params_version"] == 1
+        assert item["evidence_schema"]["type"] == "object"
+        # Revised methodologies run code 2.0.0 on their shipped parameter version 2; new ones are at 1.
+        revised = methodology_id in REVISED
+        assert (item["version"], item["params_version"]) == (("2.0.0", 2) if revised else ("1.0.0", 1))
+    assert {item["family"]["id"] for item in listed.values()} == set(FAMILY_IDS)
+    assert listed["car_free_day"]["identifiers"] == {"plate": "plate"}
 
 
 async def test_one_methodology_has_readme_schema_and_cited_parameters(client) -> None:  # type: ignore[no-untyped-def]
@@ -34,13 +56,23 @@ async def test_one_methodology_has_readme_schema_and_cited_parameters(client) ->
     assert "ev_kwh_per_100km" in body["readme"]
     assert {"session_id", "energy_kwh", "evse_id"} <= set(body["evidence_schema"]["properties"])
     parameters = {p["name"]: p for p in body["parameters"]}
-    assert parameters["grid_g_per_kwh"]["value"] == "527.1"
-    assert parameters["grid_g_per_kwh"]["unit"] == "g CO2 / kWh"
-    assert parameters["grid_g_per_kwh"]["year"] == 2023
+    assert parameters["grid_consumed_g_per_kwh"]["value"] == "530.6"
+    assert parameters["grid_consumed_g_per_kwh"]["unit"] == "g CO2 / kWh"
+    assert parameters["grid_consumed_g_per_kwh"]["year"] == 2023
+    assert parameters["conservativeness"]["value"] == "1.0"
     assert all(p["source"] and p["unit"] for p in body["parameters"])
-    assert [v["version"] for v in body["parameter_versions"]] == [1]
+    versions = [(v["version"], v["code_version"], v["created_by"]) for v in body["parameter_versions"]]
+    assert versions == [(1, "1.0.0", "system"), (2, "2.0.0", "system")]
+    shipped = body["parameter_versions"][1]
+    assert shipped["overrides"]["gasoline_g_per_l"] == "2164.5"
+    assert "grid_consumed_g_per_kwh" in shipped["overrides"]
+    reasons = {r["code"]: r for r in body["reasons"]}
+    assert reasons["not_eligible"]["zh"]
+    assert reasons["evse_overlap"]["en"]
+    assert reasons["stale"]["en"]  # the service's codes are listed with the methodology's own
     solar = (await client.get("/v1/methodologies/rooftop_solar")).json()
     assert "capacity_kwp" in solar["asset_schema"]["properties"]
+    assert solar["asset_registrar"] == "partner"
 
 
 async def test_unknown_methodology_is_404(client) -> None:  # type: ignore[no-untyped-def]
@@ -56,8 +88,8 @@ async def test_dry_run_agrees_with_what_is_credited(client, app, database) -> No
     evidence = bus(recent(), minutes=35, metres=12_400)
     dry = (await client.post("/v1/methodologies/bus_trip/quantify", json={"evidence": evidence})).json()
     assert dry["verdict"] == {"accepted": True, "reasons": []}
-    assert (dry["grams"], dry["coins"], dry["params_version"]) == (333, 33, 1)
-    assert dry["breakdown"]["exact_grams"] == "333.56"
+    assert (dry["grams"], dry["coins"], dry["params_version"]) == (333, 33, 2)
+    assert dry["breakdown"]["exact_grams"] == "333.560"
     async with database.session() as session:
         before = await session.scalar(sa.select(sa.func.count()).select_from(Action))
     assert before == 0, "a dry run stores nothing"
@@ -90,7 +122,7 @@ async def test_dry_run_reports_rejections_and_bad_evidence(client) -> None:  # t
 async def test_city_publishes_a_parameter_version(client, bearer) -> None:  # type: ignore[no-untyped-def]
     effective = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     body = {
-        "overrides": {"grid_g_per_kwh": "520.0"},
+        "overrides": {"grid_consumed_g_per_kwh": "531.0"},
         "reason": "2024 regional factor published",
         "effective_from": effective,
     }
@@ -102,17 +134,50 @@ async def test_city_publishes_a_parameter_version(client, bearer) -> None:  # ty
         "/v1/methodologies/ev_charging/parameter-versions", json=body, headers=bearer(Role.CITY, "5")
     )
     assert published.status_code == 201, published.text
-    assert published.json()["version"] == 2
+    assert (published.json()["version"], published.json()["code_version"]) == (3, "2.0.0")
     assert published.json()["created_by"] == "city:5"
     listed = (await client.get("/v1/methodologies/ev_charging/parameter-versions")).json()
-    assert [v["version"] for v in listed] == [1, 2]
-    # Not yet in effect: the dry run still uses version 1.
+    assert [v["version"] for v in listed] == [1, 2, 3]
+    # Not yet in effect: the dry run still uses version 2.
     dry = await client.post("/v1/methodologies/ev_charging/quantify", json={"evidence": charging(recent())})
-    assert dry.json()["params_version"] == 1
+    assert dry.json()["params_version"] == 2
+    later = charging(dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
+    ahead = await client.post(
+        "/v1/methodologies/ev_charging/quantify",
+        json={"evidence": later, "checked_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=32)).isoformat()},
+    )
+    assert ahead.json()["params_version"] == 3
     bad = await client.post(
         "/v1/methodologies/ev_charging/parameter-versions",
-        json=body | {"overrides": {"grid_g_per_kwh": "-3x"}},
+        json=body | {"overrides": {"grid_consumed_g_per_kwh": "-3x"}},
         headers=bearer(Role.CITY, "5"),
     )
     assert bad.status_code == 422
     assert bad.json()["code"] == "invalid_parameters"
+
+
+def _json(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+async def test_quantify_reproduces_every_worked_example_v1_and_v2(client) -> None:  # type: ignore[no-untyped-def]
+    """The API's dry run gives methodologies.md's numbers: v1 with code_version 1.0.0, v2 by default."""
+    for module, code_version in ((v1_examples, "1.0.0"), (v2_examples, None)):
+        for methodology_id, evidence, grams, reasons in module.EXAMPLES:
+            context = module.context_for(methodology_id)
+            body = {"evidence": _json(evidence), "checked_at": context.now.isoformat()}
+            if context.asset is not None:
+                body["asset"] = dict(context.asset)
+            if code_version:
+                body["code_version"] = code_version
+            answer = await client.post(f"/v1/methodologies/{methodology_id}/quantify", json=body)
+            assert answer.status_code == 200, answer.text
+            result = answer.json()
+            assert result["code_version"] == (code_version or "2.0.0")
+            assert result["verdict"]["reasons"] == list(reasons), (methodology_id, evidence)
+            if grams is not None:
+                assert result["breakdown"]["grams"] == grams, (methodology_id, evidence)

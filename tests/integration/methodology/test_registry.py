@@ -12,9 +12,9 @@ import pytest
 
 from service.methodology.registry import GROUP, PluginError, load_registry
 from tests.integration.actions.conftest import NOW, actions_for, new_resident
+from tests.integration.methodology.test_api import BUILTINS
 
 PLUGIN = Path(__file__).parents[2] / "plugins" / "tanbi-example-plugin"
-BUILTINS = {"bus_trip", "metro_trip", "bike_share_ride", "ev_charging", "rooftop_solar", "car_free_day"}
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +60,8 @@ def test_installed_plugin_is_registered_and_bad_ones_are_skipped(with_plugin, ca
     assert set(with_plugin.ids()) == BUILTINS | {"stairs_climb"}
     assert with_plugin.current("stairs_climb").version == "0.1.0"
     assert "broken on purpose" in with_plugin.skipped["broken_example"]
-    assert "API version 2" in with_plugin.skipped["future_example"]
-    assert "speaks version 1" in with_plugin.skipped["future_example"]
+    assert "API version 3" in with_plugin.skipped["future_example"]
+    assert "speaks version 2" in with_plugin.skipped["future_example"]
 
 
 async def test_plugin_methodology_credits_through_the_service(with_plugin, database, settings) -> None:  # type: ignore[no-untyped-def]
