@@ -82,7 +82,9 @@ class CityController(Controller):
         today = utcnow().astimezone(settings.zone).date()
         first = _date(from_, "from") if from_ else today.replace(month=1, day=1)
         last = _date(to, "to") if to else today
-        report = await reductions(session, settings.city.k_anonymity, first, last, parse_group_by(group_by))
+        families = request.app.state.services.registry.families()
+        dims = parse_group_by(group_by)
+        report = await reductions(session, settings.city.k_anonymity, first, last, dims, families)
         return _report_csv(report) if as_csv else Response(report_json(report))
 
 

@@ -3,8 +3,10 @@
 - ``rollup_counters``: grams, actions and coins per local day x methodology x district (x shard).
 - ``rollup_members``: who took part in a period (kind ``d`` day, ``w`` ISO week, ``m`` month, ``y`` year,
   ``a`` all time), per methodology and district, with ``*`` for "all methodologies" / "all districts",
-  and how many of their actions count there. It makes distinct participants exact: a resident is counted
-  when their count leaves zero and uncounted when a reversal brings it back to zero.
+  and how many of their actions count there. The methodology column also holds each of the plan's families
+  as ``family:<id>`` (a resident who rode a bus and a metro is one participant of 公交出行, not two).
+  It makes distinct participants exact: a resident is counted when their count leaves zero and uncounted
+  when a reversal brings it back to zero.
 - ``rollup_participants``: the count of members with a non-zero count, per period, methodology and
   district (x shard), so a query reads one row per group instead of counting members.
 
@@ -22,6 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.db.base import Base
 
 ALL = "*"
+FAMILY = "family:"  # prefix of a family's rows in the methodology column of members and participants
+
+
+def family_key(family_id: str) -> str:
+    return FAMILY + family_id
 
 
 class RollupCounter(Base):

@@ -1,14 +1,15 @@
-"""Reductions over a date range, grouped by any of day/week/month, methodology and district.
+"""Reductions over a date range, grouped by any of day/week/month, family, methodology and district.
 
-Grams, actions and coins come from the counters (summed over the range); distinct participants from the
-participant counts when a group's range is exactly one period, and from the member sets of the periods
-tiling it otherwise. Nothing here reads the actions table.
+Grams, actions and coins come from the counters (summed over the range; a family's are its methodologies'
+summed); distinct participants from the participant counts when a group's range is exactly one period, and
+from the member sets of the periods tiling it otherwise (a family's from its own member rows, so a resident
+who rode a bus and a metro is one participant of the family). Nothing here reads the actions table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city import periods
-from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants
+from service.city.models import ALL, FAMILY, RollupCounter, RollupMember, RollupParticipants
 from service.city.suppression import Cell, suppress
 from service.db.sql import is_postgresql
 from service.errors import Invalid
 
-DIMENSIONS = ("day", "week", "month", "methodology", "district")
+DIMENSIONS = ("day", "week", "month", "family", "methodology", "district")
+UNKNOWN_FAMILY = "unknown"
 MAX_DAYS = 3 * 366 + 1  # a day-by-day or arbitrary range longer than this is refused, not slowly served
 
 
@@ -58,13 +60,21 @@ def check_range(first: dt.date, last: dt.date) -> None:
 
 
 async def reductions(
-    session: AsyncSession, k: int, first: dt.date, last: dt.date, group_by: Sequence[str]
+    session: AsyncSession,
+    k: int,
+    first: dt.date,
+    last: dt.date,
+    group_by: Sequence[str],
+    families: Mapping[str, str],
 ) -> Report:
+    """``families`` maps each methodology id to its family (a family's counters are its methodologies')."""
     check_range(first, last)
     dims = list(group_by)
     time = next((d for d in dims if d in periods.TIME_KINDS), None)
-    counts = await _counters(session, first, last, dims, time)
-    people = await _participants(session, first, last, dims, time)
+    counter_dims = ["methodology" if d == "family" else d for d in _without_derived_family(dims)]
+    counts = _fold(await _counters(session, first, last, counter_dims, time), counter_dims, dims, families)
+    people_dims = _without_derived_family(dims)
+    people = _fold(await _participants(session, first, last, people_dims, time), people_dims, dims, families)
     cells = {
         key: Cell(dict(zip(dims, _labels(key, dims), strict=True)), *v, people.get(key, 0))
         for key, v in counts.items()
@@ -75,6 +85,35 @@ async def reductions(
     total = Cell({}, *values, total_people.get((), 0))
     suppress(list(cells.values()), dims, k, total)
     return Report(first, last, dims, k, [cells[key] for key in sorted(cells)], total)
+
+
+def _without_derived_family(dims: list[str]) -> list[str]:
+    """Grouped by methodology, a group's family follows from its methodology: the database is not asked."""
+    return [d for d in dims if not (d == "family" and "methodology" in dims)]
+
+
+def _fold(
+    found: Mapping[tuple[Any, ...], Any], asked: list[str], dims: list[str], families: Mapping[str, str]
+) -> dict[tuple[Any, ...], Any]:
+    """Rows keyed by ``asked`` as keys of ``dims``: family names filled in, and counters of one family's
+    methodologies summed (asked by methodology where ``dims`` wants the family)."""
+    out: dict[tuple[Any, ...], Any] = {}
+    for key, value in found.items():
+        named = dict(zip(asked, key, strict=True))
+        if "family" in dims:
+            scenario = named.get("family", named.get("methodology"))
+            named["family"] = (
+                scenario.removeprefix(FAMILY)
+                if scenario.startswith(FAMILY)
+                else families.get(scenario, UNKNOWN_FAMILY)
+            )
+        full = tuple(named[d] for d in dims)
+        out[full] = _add(out[full], value) if full in out else value
+    return out
+
+
+def _add(a: Any, b: Any) -> Any:
+    return tuple(x + y for x, y in zip(a, b, strict=True)) if isinstance(a, tuple) else a + b
 
 
 def _labels(key: tuple[Any, ...], dims: list[str]) -> list[str]:
@@ -105,7 +144,7 @@ async def _counters(
 
 
 def _column(dimension: str) -> str:
-    return "methodology_id" if dimension == "methodology" else dimension
+    return "methodology_id" if dimension in ("methodology", "family") else dimension
 
 
 def _bucket(session: AsyncSession, time: str | None, day: Any) -> Any:
@@ -155,10 +194,17 @@ async def _participants(
 
 
 def _filters(table: sa.Table, other: list[str]) -> list[Any]:
-    return [
-        table.c[_column(d)] != ALL if d in other else table.c[_column(d)] == ALL
-        for d in ("methodology", "district")
-    ]
+    """Member and participant rows of the asked grouping: by methodology, by family (``family:`` rows) or
+    over all of them (``*``), and by district or over all districts."""
+    scenario = table.c.methodology_id
+    if "methodology" in other:
+        by_scenario = sa.and_(scenario != ALL, sa.not_(scenario.startswith(FAMILY)))
+    elif "family" in other:
+        by_scenario = scenario.startswith(FAMILY)
+    else:
+        by_scenario = scenario == ALL
+    district = table.c.district != ALL if "district" in other else table.c.district == ALL
+    return [by_scenario, district]
 
 
 async def _counted(

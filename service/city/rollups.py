@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants
+from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants, family_key
 from service.city.periods import periods
 from service.db.bulk import bulk_insert
 from service.db.sql import is_postgresql
@@ -35,6 +35,7 @@ class Entry:
 
     resident_id: int
     methodology_id: str
+    family: str
     district: str
     day: dt.date
     grams: int
@@ -48,6 +49,7 @@ def entry(row: Any, zone: ZoneInfo, sign: int = 1) -> Entry:
     return Entry(
         resident_id=get("resident_id"),
         methodology_id=get("methodology_id"),
+        family=get("family"),
         district=get("district"),
         day=get("occurred_at").astimezone(zone).date(),
         grams=get("grams"),
@@ -91,7 +93,7 @@ def _deltas(entries: Iterable[Entry], shards: int) -> tuple[dict[Key, list[int]]
         counter[1] += e.sign
         counter[2] += e.sign * e.coins
         for kind, period in periods(e.day).items():
-            for methodology in (e.methodology_id, ALL):
+            for methodology in (e.methodology_id, family_key(e.family), ALL):
                 for district in (e.district, ALL):
                     members[(kind, period, methodology, district, e.resident_id)][0] += e.sign
     return dict(counters), {k: v for k, v in members.items() if v[0]}

@@ -32,6 +32,7 @@ async def counted_actions(session: AsyncSession, settings: Settings) -> list[rol
     stmt = sa.select(
         Action.resident_id,
         Action.methodology_id,
+        Action.family,
         Action.district,
         Action.occurred_at,
         Action.grams,

@@ -58,7 +58,7 @@ def api(served) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {
         "summary": summary,
         "months": months,
-        "trend": reductions(f"{months[0]}-01", "month,methodology"),
+        "trend": reductions(f"{months[0]}-01", "month,family"),
         "districts": reductions(today.replace(day=1).isoformat(), "district"),
     }
 
@@ -125,9 +125,10 @@ def test_the_charts_draw_the_city_apis_numbers_with_nothing_from_outside(browser
         assert page.get_attribute(f"#{element}", "data-value") == str(value), element
     assert summary["to_date"]["grams"] > 0
 
+    # The trend is by the plan's families, in the plan's order.
     trend = drawn(page, "trend")
     assert trend["categories"] == api["months"]
-    cells = {(g["month"], g["methodology"]): g for g in api["trend"]["groups"]}
+    cells = {(g["month"], g["family"]): g for g in api["trend"]["groups"]}
     assert {s["id"] for s in trend["series"]} == {m for _, m in cells}
     for series in trend["series"]:
         expected = [
@@ -137,8 +138,21 @@ def test_the_charts_draw_the_city_apis_numbers_with_nothing_from_outside(browser
             for month in api["months"]
         ]
         assert series["data"] == expected, series["id"]
-    labels = {m["id"]: f"{m['zh']} {m['en']}" for m in summary["methodologies"]}
-    assert {s["name"] for s in trend["series"]} == {labels[s["id"]] for s in trend["series"]}
+    labels = {f["id"]: f"{f['zh']} {f['en']}" for f in summary["family_labels"]}
+    assert [s["name"] for s in trend["series"]] == [labels[s["id"]] for s in trend["series"]]
+    order = [f["id"] for f in summary["family_labels"]]
+    assert [s["id"] for s in trend["series"]] == sorted((s["id"] for s in trend["series"]), key=order.index)
+
+    families = drawn(page, "families")
+    assert families["categories"] == order
+    expected = [
+        None if f["this_year"]["suppressed"] else f["this_year"]["grams"] for f in summary["families"]
+    ]
+    assert families["series"][0]["data"] == expected
+    assert any(value for value in expected)
+    note = page.text_content("#families-note") or ""
+    for family in summary["families"]:
+        assert ("●" if family["live"] else "○") + " " + labels[family["id"]] in note
 
     districts = drawn(page, "districts")
     groups = sorted(api["districts"]["groups"], key=lambda g: g["district"])

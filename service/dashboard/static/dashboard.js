@@ -41,7 +41,7 @@ async function load() {
     const summary = await getJson("/v1/city/summary", token);
     const today = summary.today;
     const [trend, districts] = await Promise.all([
-      getJson(`/v1/city/reductions?from=${monthsBack(today, 11)}&to=${today}&group_by=month,methodology`, token),
+      getJson(`/v1/city/reductions?from=${monthsBack(today, 11)}&to=${today}&group_by=month,family`, token),
       getJson(`/v1/city/reductions?from=${today.slice(0, 8)}01&to=${today}&group_by=district`, token),
     ]);
     render(summary, trend, districts);
@@ -99,7 +99,8 @@ function render(summary, trend, districts) {
   for (const id of ["k", "k-en"]) document.getElementById(id).textContent = summary.k;
   renderTiles(summary);
   const names = labels(summary);
-  charts.trend = draw("chart-trend", trendOption(trend, names.methodology));
+  charts.trend = draw("chart-trend", trendOption(trend, names.family, summary.family_labels));
+  charts.families = draw("chart-families", familiesOption(summary.families, names.family));
   charts.districts = draw("chart-districts", districtOption(districts, names.district));
   charts.coins = draw("chart-coins", coinsOption(summary.coins));
   charts.targets = draw("chart-targets", targetsOption(summary.targets));
@@ -129,6 +130,7 @@ function labels(summary) {
   const both = (item) => `${item.zh} ${item.en}`;
   return {
     methodology: Object.fromEntries(summary.methodologies.map((m) => [m.id, both(m)])),
+    family: Object.fromEntries(summary.family_labels.map((f) => [f.id, both(f)])),
     district: Object.fromEntries(summary.districts.map((d) => [d.code, both(d)])),
   };
 }
@@ -140,10 +142,13 @@ function draw(id, option) {
   return chart;
 }
 
-function trendOption(report, names) {
+// The plan's six families (公交出行, 在线缴费, ...), in the plan's order: the city reads and targets by family.
+function trendOption(report, names, families) {
   const months = monthsBetween(report.from, report.to);
-  const methodologies = [...new Set(report.groups.map((g) => g.methodology))].sort();
-  const cells = new Map(report.groups.map((g) => [`${g.month}|${g.methodology}`, g]));
+  const present = new Set(report.groups.map((g) => g.family));
+  const order = families.map((f) => f.id).filter((id) => present.has(id));
+  const methodologies = [...order, ...[...present].filter((id) => !order.includes(id)).sort()];
+  const cells = new Map(report.groups.map((g) => [`${g.month}|${g.family}`, g]));
   const series = methodologies.map((m) => ({
     id: m,
     name: names[m] || m,
@@ -165,6 +170,38 @@ function trendOption(report, names) {
     xAxis: { type: "category", boundaryGap: false, data: months },
     yAxis: { type: "value", name: "kg CO2e", axisLabel: { formatter: (v) => count(v / 1000) } },
     series,
+  };
+}
+
+function familiesOption(families, names) {
+  const shown = families.map((f) => f.this_year);
+  const states = families.map((f) => `${f.live ? "●" : "○"} ${names[f.id]}`).join("　");
+  document.getElementById("families-note").textContent = `已上线 live ● / 未上线 not live ○ —　${states}`;
+  return {
+    tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? SUPPRESSED : kilograms(v)) },
+    grid: { left: 72, right: 16, top: 24, bottom: 72 },
+    xAxis: {
+      type: "category",
+      data: families.map((f) => f.id),
+      axisLabel: {
+        interval: 0,
+        fontSize: 10,
+        width: 88,
+        overflow: "break",
+        formatter: (id) => (names[id] || id).replace(" ", "\n"),
+      },
+    },
+    yAxis: { type: "value", name: "kg CO2e", axisLabel: { formatter: (v) => count(v / 1000) } },
+    series: [
+      {
+        id: "families",
+        name: "今年 This year",
+        type: "bar",
+        data: shown.map((block) => (block.suppressed ? null : block.grams)),
+        itemStyle: { color: "#6a5acd" },
+        label: { show: true, position: "top", formatter: (p) => (p.value === null ? "—" : kilograms(p.value)) },
+      },
+    ],
   };
 }
 

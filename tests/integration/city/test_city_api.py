@@ -154,3 +154,79 @@ async def test_residents_set_their_district_and_partners_may_give_one(client, be
         "district"
     ] == "zequan"
     assert (await client.patch("/v1/me", json={"district": None}, headers=me)).json()["district"] is None
+
+
+async def test_the_city_reads_by_the_plans_families(client, database, settings, registry, bearer) -> None:  # type: ignore[no-untyped-def]
+    """A resident who rode a bus and a shared bike is one participant of 公交出行; the summary reports each
+    family, and the plan's live scenarios are counted in families."""
+    recent = (dt.datetime.now(settings.zone) - dt.timedelta(days=2)).date()
+    async with database.session() as session:
+        for n in range(12):
+            resident = await trips(session, settings, registry, "chashan", [recent])
+            if n < 11:  # eleven of them also rode a shared bike
+                await _bike_for(session, settings, registry, resident, recent)
+        await session.commit()
+    city = bearer(Role.CITY, "1")
+    query = {"from": recent.isoformat(), "to": recent.isoformat()}
+    by_family = (
+        await client.get("/v1/city/reductions", params=query | {"group_by": "family"}, headers=city)
+    ).json()
+    by_methodology = (
+        await client.get("/v1/city/reductions", params=query | {"group_by": "methodology"}, headers=city)
+    ).json()
+    assert [g["family"] for g in by_family["groups"]] == ["public_transport"]
+    family = by_family["groups"][0]
+    methodologies = {g["methodology"]: g for g in by_methodology["groups"]}
+    assert family["participants"] == 12  # not 12 + 11
+    assert family["grams"] == sum(g["grams"] for g in methodologies.values())
+    assert family["actions"] == 23
+    both = (
+        await client.get(
+            "/v1/city/reductions", params=query | {"group_by": "family,methodology"}, headers=city
+        )
+    ).json()
+    assert {(g["family"], g["methodology"]) for g in both["groups"]} == {
+        ("public_transport", "bus_trip"),
+        ("public_transport", "bike_share_ride"),
+    }
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(
+                (
+                    await client.get(
+                        "/v1/city/reductions.csv", params=query | {"group_by": "family"}, headers=city
+                    )
+                ).text
+            )
+        )
+    )
+    assert csv_rows[0]["family"] == "public_transport"
+    assert csv_rows[0]["participants"] == "12"
+
+    summary = (await client.get("/v1/city/summary", headers=city)).json()
+    families = {f["id"]: f for f in summary["families"]}
+    assert list(families) == [f["id"] for f in summary["family_labels"]]
+    assert len(families) == 6
+    transit = families["public_transport"]
+    assert transit["zh"] == "公交出行"
+    assert transit["live"] is True
+    assert {"bus_trip", "metro_trip", "bike_share_ride"} <= set(transit["methodologies"])
+    assert transit["this_year"]["participants"] == 12
+    assert transit["this_year"]["grams"] == family["grams"]
+    assert families["online_payment"]["this_year"]["suppressed"] is True  # nobody: fewer than k
+    assert not families["online_payment"]["live"]
+    live = next(t for t in summary["targets"] if t["id"] == "live_scenarios")
+    assert (live["actual"], live["unit"]) == (1, "families")  # bus and bike are one of the plan's scenarios
+    labels = {m["id"]: m["family"] for m in summary["methodologies"]}
+    assert labels["bike_share_ride"] == "public_transport"
+
+
+async def _bike_for(session, settings, registry, resident: int, day: dt.date) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.actions.conftest import ZONE, actions_for, bike
+
+    start = dt.datetime(day.year, day.month, day.day, 18, tzinfo=ZONE)
+    service = actions_for(session, settings, registry, clock=lambda: start + dt.timedelta(hours=2))
+    recorded = await service.record_action(
+        resident, "bike_share_ride", bike(start), None, f"bike:{resident}:{day}"
+    )
+    assert recorded.action.status == "accepted", recorded.action.reasons

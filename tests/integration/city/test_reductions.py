@@ -16,6 +16,7 @@ from tests.integration.actions.conftest import ZONE
 from tests.integration.city.conftest import trips
 
 NOV = dt.date(2026, 11, 2)  # a Monday
+FAMILIES = {"bus_trip": "public_transport", "bike_share_ride": "public_transport"}
 
 
 def _days(*offsets: int) -> list[dt.date]:
@@ -23,22 +24,25 @@ def _days(*offsets: int) -> list[dt.date]:
 
 
 async def _truth(session, first: dt.date, last: dt.date) -> dict[tuple[str, str], set[int]]:  # type: ignore[no-untyped-def]
-    """Participants by (methodology, district) straight from the actions (what the roll-ups must say)."""
+    """Participants by (methodology or "family:<id>", district) straight from the actions (what the roll-ups
+    must say)."""
     rows = await session.execute(
-        sa.select(Action.resident_id, Action.methodology_id, Action.district, Action.occurred_at).where(
-            Action.status == "accepted", Action.reversed_at.is_(None)
-        )
+        sa.select(
+            Action.resident_id, Action.methodology_id, Action.family, Action.district, Action.occurred_at
+        ).where(Action.status == "accepted", Action.reversed_at.is_(None))
     )
     out: dict[tuple[str, str], set[int]] = {}
-    for resident, methodology, district, occurred in rows:
+    for resident, methodology, family, district, occurred in rows:
         if first <= occurred.astimezone(ZONE).date() <= last:
-            for key in ((methodology, district), (methodology, "*"), ("*", district), ("*", "*")):
-                out.setdefault(key, set()).add(resident)
+            for scenario in (methodology, f"family:{family}", "*"):
+                for key in ((scenario, district), (scenario, "*")):
+                    out.setdefault(key, set()).add(resident)
     return out
 
 
 async def test_participants_are_exact_over_any_range(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(6)
+    families = registry.families()
     async with database.session() as session:
         for n in range(8):
             offsets = sorted(rng.sample(range(0, 40), 3))  # spans weeks and the month's end
@@ -61,15 +65,21 @@ async def test_participants_are_exact_over_any_range(database, settings, registr
         ]
         for first, last in ranges:
             truth = await _truth(session, first, last)
-            by_both = await reductions(session, 1, first, last, ["methodology", "district"])
+            by_both = await reductions(session, 1, first, last, ["methodology", "district"], families)
             assert {(c.key["methodology"], c.key["district"]): c.participants for c in by_both.groups} == {
-                k: len(v) for k, v in truth.items() if "*" not in k
+                k: len(v) for k, v in truth.items() if "*" not in k and not k[0].startswith("family:")
             }, (first, last)
             assert by_both.total.participants == len(truth.get(("*", "*"), set()))
+            by_family = await reductions(session, 1, first, last, ["family", "district"], families)
+            assert {
+                ("family:" + c.key["family"], c.key["district"]): c.participants for c in by_family.groups
+            } == {k: len(v) for k, v in truth.items() if "*" not in k and k[0].startswith("family:")}
             for dims, star in ((["methodology"], 1), (["district"], 0)):
-                report = await reductions(session, 1, first, last, dims)
+                report = await reductions(session, 1, first, last, dims, families)
                 expected = {
-                    k[1 - star]: len(v) for k, v in truth.items() if k[star] == "*" and k[1 - star] != "*"
+                    k[1 - star]: len(v)
+                    for k, v in truth.items()
+                    if k[star] == "*" and k[1 - star] != "*" and not k[0].startswith("family:")
                 }
                 assert {c.key[dims[0]]: c.participants for c in report.groups} == expected, (
                     first,
@@ -83,16 +93,20 @@ async def test_time_buckets_count_each_period_and_cut_partial_ones(database, set
     async with database.session() as session:
         a = await trips(session, settings, registry, "chashan", _days(0, 1, 7, 30))  # Nov 2, 3, 9; Dec 2
         b = await trips(session, settings, registry, "chashan", _days(1, 8))  # Nov 3, 10
-        weeks = await reductions(session, 1, NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"])
+        weeks = await reductions(
+            session, 1, NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"], FAMILIES
+        )
         got = {c.key["week"]: (c.actions, c.participants) for c in weeks.groups}
         # The first week is cut at Nov 3: only Tuesday's trips (both residents) count there.
         assert got == {"2026-W45": (2, 2), "2026-W46": (2, 2), "2026-W49": (1, 1)}
-        months = await reductions(session, 1, dt.date(2026, 11, 1), dt.date(2026, 12, 31), ["month"])
+        months = await reductions(
+            session, 1, dt.date(2026, 11, 1), dt.date(2026, 12, 31), ["month"], FAMILIES
+        )
         assert {c.key["month"]: (c.actions, c.participants) for c in months.groups} == {
             "2026-11": (5, 2),
             "2026-12": (1, 1),
         }
-        days = await reductions(session, 1, NOV, NOV + dt.timedelta(days=1), ["day", "district"])
+        days = await reductions(session, 1, NOV, NOV + dt.timedelta(days=1), ["day", "district"], FAMILIES)
         assert [(c.key["day"], c.key["district"], c.participants) for c in days.groups] == [
             ("2026-11-02", "chashan", 1),
             ("2026-11-03", "chashan", 2),
@@ -104,12 +118,12 @@ async def test_a_reversed_credit_leaves_the_counts(database, settings, registry)
     async with database.session() as session:
         resident = await trips(session, settings, registry, "jinhu", _days(0))
         action = await session.scalar(sa.select(Action).where(Action.resident_id == resident))
-        before = await reductions(session, 1, NOV, NOV, ["district"])
+        before = await reductions(session, 1, NOV, NOV, ["district"], FAMILIES)
         assert [(c.key, c.participants, c.actions) for c in before.groups] == [({"district": "jinhu"}, 1, 1)]
         await Ledger(session, settings.ledger, settings.zone).reverse(action.transfer_id, reference="test")
         await rollups.take_back(session, settings, action, action.occurred_at)
         await rollups.take_back(session, settings, action, action.occurred_at)  # a replay changes nothing
-        after = await reductions(session, 1, NOV, NOV, ["district"])
+        after = await reductions(session, 1, NOV, NOV, ["district"], FAMILIES)
         assert after.groups == []
         assert after.total.participants == 0
         assert (await verify_rollups(session, settings)).ok
