@@ -26,6 +26,23 @@ DEMO_COINS = 500
 
 
 DEMO_PARTNERS_FILE = "demo-partners.json"
+# The partner that would report each methodology in a city like Gongqingcheng (the demo's own names).
+PARTNER_NAMES = {
+    "bus_trip": "共青城公交集团 Gongqingcheng Bus Group",
+    "metro_trip": "南昌轨道交通 Nanchang Metro",
+    "bike_share_ride": "青城单车 Qingcheng Bike Share",
+    "ev_charging": "赣电充电 Gandian EV Charging",
+    "nev_driving": "某车企车联网平台 Carmaker telematics platform",
+    "car_free_day": "车险里程服务 Motor insurer mileage service",
+    "rooftop_solar": "鄱湖光伏安装 Pohu Solar Installers",
+    "household_power_saving": "国网共青城供电公司 State Grid Gongqingcheng",
+    "online_bill": "国网共青城供电公司（电费） State Grid Gongqingcheng bills",
+    "e_invoice": "电子发票服务平台 E-invoice platform",
+    "no_cutlery_order": "外卖平台 Takeaway platform",
+    "reusable_bag": "青城超市 Qingcheng Supermarket",
+    "second_hand_phone": "二手交易平台 Resale platform",
+    "recyclables_dropoff": "智能回收站 Smart recycling stations",
+}
 
 
 @dataclass
@@ -65,11 +82,11 @@ async def _demo_partners(session, settings: Settings, registry) -> dict[str, dic
     box = SecretBox(settings.auth.secrets_key.get_secret_value())  # type: ignore[union-attr]
     repo = PartnerRepository(session)
     for methodology_id in registry.ids():
-        name = f"Demo partner: {methodology_id}"
+        name = f"Demo partner: {PARTNER_NAMES.get(methodology_id, methodology_id)}"
         if await repo.partner_by_name(name) is not None:
             continue  # seeded by an earlier start: its secret is in the file already
         created = await add_partner(session, box, registry, name, [methodology_id])
-        known[methodology_id] = {"id": created.id, "secret": created.secret}
+        known[methodology_id] = {"id": created.id, "secret": created.secret, "name": name}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2))
     path.chmod(0o600)

@@ -1,0 +1,115 @@
+"""``tanbi serve --demo`` at full size: a partner for every methodology, a season in which every one of the
+plan's families credits, no methodology above 40 % of the grams because caps keep it so, and a season that
+replays with zero differences and explains itself like the methodologies' READMEs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from methodologies._sdk import FAMILY_IDS
+from service.methodology.registry import load_registry
+from tests.e2e.test_cli import environment, run, serving
+
+REGISTRY = load_registry()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    data_dir = tmp_path_factory.mktemp("demo-city")
+    env = environment(data_dir)
+    with serving(env, residents=2000, ready_within=600) as (base, process):
+        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+        city = json.loads((data_dir / "demo-city.json").read_text())
+        token = httpx.post(f"{base}/v1/auth/api-key", json={"api_key": city["city_user"]["api_key"]}).json()
+        summary = httpx.get(
+            f"{base}/v1/city/summary", headers={"Authorization": f"Bearer {token['access_token']}"}
+        ).json()
+    output = process.stdout.read() if process.stdout else ""  # the server has stopped: read what it said
+    return data_dir, env, city, summary, output
+
+
+def _actions(data_dir: Path) -> list[tuple[str, str, int, str]]:
+    with sqlite3.connect(data_dir / "tanbi.db") as connection:
+        rows = connection.execute("SELECT methodology_id, status, grams, breakdown FROM actions").fetchall()
+    return [(m, s, g, b) for m, s, g, b in rows]
+
+
+def test_a_partner_reports_every_methodology(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, _env, _city, _summary, output = demo
+    partners = json.loads((data_dir / "demo-partners.json").read_text())
+    assert set(partners) == set(REGISTRY.ids())
+    for methodology_id in REGISTRY.ids():
+        assert f"demo partner for {methodology_id}: id" in output
+
+
+def test_every_family_credits_in_the_season(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, _env, _city, summary, _output = demo
+    credited = Counter(m for m, status, grams, _ in _actions(data_dir) if status == "accepted" and grams > 0)
+    families = {REGISTRY.current(m).family for m in credited}
+    assert families == set(FAMILY_IDS)
+    live = {f["id"] for f in summary["families"] if f["live"]}
+    assert live == set(FAMILY_IDS)
+    target = next(t for t in summary["targets"] if t["id"] == "live_scenarios")
+    assert target["actual"] == 6
+
+
+def test_no_methodology_takes_more_than_40_percent_because_caps_keep_it_so(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, *_ = demo
+    actions = _actions(data_dir)
+    credited: Counter[str] = Counter()
+    quantified: Counter[str] = Counter()  # what each report was worth before caps and shared totals
+    for methodology, status, grams, breakdown in actions:
+        credited[methodology] += grams
+        worth = json.loads(breakdown)["grams"]
+        quantified[methodology] += worth if status == "accepted" or _only_caps(breakdown) else 0
+    total = sum(credited.values())
+    shares = {m: grams / total for m, grams in credited.items()}
+    assert max(shares.values()) <= 0.40, shares
+    # Without its caps, the few rooftops would take more than half of everything (72 % under 1.0.0).
+    uncapped = quantified["rooftop_solar"] / (total - credited["rooftop_solar"] + quantified["rooftop_solar"])
+    assert uncapped > 0.5, uncapped
+
+
+def _only_caps(breakdown: str) -> bool:
+    """A report refused only because a cap was full (its worth was real, the cap refused it)."""
+    return any(c.get("reason", "").endswith("_cap") for c in json.loads(breakdown).get("caps", []))
+
+
+def test_the_season_replays_with_zero_differences(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, env, *_ = demo
+    with sqlite3.connect(data_dir / "tanbi.db") as connection:
+        (first,) = connection.execute("SELECT min(occurred_at) FROM actions").fetchone()
+    replayed = run(env, "action", "replay", "--since", first[:10], "--json")
+    assert replayed.returncode == 0, replayed.stdout[-2000:]
+    report = json.loads(replayed.stdout)
+    assert report["checked"] == len(_actions(data_dir)) > 2000
+    assert report["differing"] == []
+    for command in (("ledger", "verify"), ("rollup", "verify")):
+        assert run(env, *command).returncode == 0, command
+
+
+def test_explain_reads_like_each_methodologys_readme(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, env, *_ = demo
+    with sqlite3.connect(data_dir / "tanbi.db") as connection:
+        firsts = connection.execute(
+            "SELECT methodology_id, min(id) FROM actions WHERE status = 'accepted' GROUP BY methodology_id"
+        ).fetchall()
+    assert len(firsts) >= 12
+    for methodology_id, action_id in firsts:
+        methodology = REGISTRY.current(methodology_id)
+        explained = run(env, "action", "explain", str(action_id))
+        assert explained.returncode == 0, explained.stdout
+        text = explained.stdout
+        assert methodology.title in text
+        assert "Formula" in text
+        assert "Recomputed with the recorded code, parameters and facts: identical" in text
+        as_json = json.loads(run(env, "action", "explain", str(action_id), "--json").stdout)
+        for factor in as_json["breakdown"]["factors"]:
+            assert factor["name"] in methodology.readme, (methodology_id, factor["name"])
+            assert f"{factor['name']} = {factor['value']} {factor['unit']}" in text
