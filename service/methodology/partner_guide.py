@@ -26,7 +26,7 @@ reference is the OpenAPI document at `/schema/openapi.json`.
 ## Sending events
 `POST /v1/partners/{partner_id}/events` with a JSON body `{"events": [...]}` of 1 to 1,000 events, signed
 with Standard Webhooks: headers `webhook-id` (unique per delivery), `webhook-timestamp` (Unix seconds,
-within 5 minutes of Tanbi's clock) and `webhook-signature: v1,<base64 HMAC-SHA256 of
+within 5 minutes of Tanbi's clock by default) and `webhook-signature: v1,<base64 HMAC-SHA256 of
 "{webhook-id}.{webhook-timestamp}.{body}" under your whsec_ secret>`. The same `webhook-id` again returns
 the first answer and stores nothing twice. The answer is `202` with one acknowledgement per event, in order:
 `accepted` (stored, to be processed), `duplicate` (an event with this `id` was accepted before) or `invalid`
@@ -61,7 +61,7 @@ reported by two partners is one car and no partner's user data is kept in clear.
 **Residents.** An event credits the resident who bound your `subject`: ask Tanbi for a link token
 (`POST /v1/partners/{partner_id}/link-tokens` with `{"subject": "..."}`, signed) and let your user redeem
 it in the mini-program. Events of an unbound subject wait as `unclaimed` and are credited if the user binds
-within 30 days.
+within 30 days (the city's setting).
 
 **Registered assets.** Methodologies whose evidence names an asset (a PV system) take the asset from your
 record: `PUT /v1/partners/{partner_id}/assets/{kind}/{ref}` with `{"subject": "...", "attributes": {...}}`,
