@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.city.reductions import Report, parse_group_by, reductions
 from service.city.summary import summary
 from service.db.base import utcnow
-from service.errors import Invalid
+from service.http.dates import query_date
 from service.identity.guards import requires
 from service.identity.principal import Role
 
@@ -80,8 +79,8 @@ class CityController(Controller):
     ) -> Response[Any]:
         settings = request.app.state.services.settings
         today = utcnow().astimezone(settings.zone).date()
-        first = _date(from_, "from") if from_ else today.replace(month=1, day=1)
-        last = _date(to, "to") if to else today
+        first = query_date(from_, "from") if from_ else today.replace(month=1, day=1)
+        last = query_date(to, "to") if to else today
         families = request.app.state.services.registry.families()
         dims = parse_group_by(group_by)
         report = await reductions(session, settings.city.k_anonymity, first, last, dims, families)
@@ -90,13 +89,6 @@ class CityController(Controller):
 
 def wants_csv(request: Request[Any, Any, Any]) -> bool:
     return "text/csv" in request.headers.get("accept", "")
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(f"{name} must be a date like 2026-11-24", code="invalid_date") from exc
 
 
 async def _summary(request: Request[Any, Any, Any], session: AsyncSession) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from service.city.models import ALL, FAMILY, RollupCounter, RollupMember, Rollup
 from service.city.suppression import Cell, suppress
 from service.db.sql import is_postgresql
 from service.errors import Invalid
+from service.http.dates import EARLIEST, LATEST
 
 DIMENSIONS = ("day", "week", "month", "family", "methodology", "district")
 UNKNOWN_FAMILY = "unknown"
@@ -53,6 +54,8 @@ def parse_group_by(text: str | None) -> list[str]:
 
 
 def check_range(first: dt.date, last: dt.date) -> None:
+    if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):  # calendar arithmetic overflows
+        raise Invalid(f"dates run from {EARLIEST} to {LATEST}", code="invalid_range")
     if last < first:
         raise Invalid("'to' is before 'from'", code="invalid_range")
     if (last - first).days >= MAX_DAYS:
@@ -222,7 +225,8 @@ async def _counted(
         .where(t.c.kind == kind, t.c.period.in_(starts), *_filters(t, other))
         .group_by(*columns)
     )
-    return {tuple(r[:-1]): int(r[-1]) for r in await session.execute(stmt)}
+    # A total over no rows at all is one row of NULL (a new city's first period): nobody took part.
+    return {tuple(r[:-1]): int(r[-1]) for r in await session.execute(stmt) if r[-1] is not None}
 
 
 async def _distinct(

@@ -102,6 +102,11 @@ def _summary(errors: list[dict[str, Any]]) -> str:
     return "; ".join(f"{e.get('key') or 'body'}: {e.get('message')}" for e in errors[:5])
 
 
+def too_deep(_request: Request[Any, Any, Any], _exc: RecursionError) -> Response[dict[str, Any]]:
+    """JSON nested deeper than the parser's recursion limit (a hostile body, never a real request)."""
+    return problem(400, "malformed_json", "the request body is nested too deeply")
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     request_id = request_id_of(request.scope)
     log.error("unhandled error, request id %s", request_id, exc_info=exc)
@@ -116,6 +121,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     HTTPException: http_error,
+    RecursionError: too_deep,
     Exception: internal_error,
 }
 

@@ -56,8 +56,12 @@ class TokenService:
             raise Unauthorized("the access token has expired", code="token_expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("the access token is not valid", code="invalid_token") from exc
+        subject = str(claims["sub"])
+        # Every principal is a row id (resident, merchant, city user): anything else was not issued here.
+        if not (subject.isascii() and subject.isdigit() and 0 < int(subject) < 2**63):
+            raise Unauthorized("the access token's subject is not valid", code="invalid_token")
         try:
-            return Principal(subject=str(claims["sub"]), role=Role(claims.get("role")))
+            return Principal(subject=subject, role=Role(claims.get("role")))
         except ValueError as exc:
             raise Unauthorized("the access token names no known role", code="invalid_token") from exc
 

@@ -3,7 +3,6 @@ and vouchers; the city's offer approval."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Invalid
+from service.http.dates import query_date
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
@@ -76,13 +76,6 @@ def _settings(request: Request[Any, Any, Any]) -> Any:
 
 def _after(cursor: str | None) -> int:
     return 0 if cursor is None else after_id(cursor)
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(f"{name} must be a date like 2026-11-24", code="invalid_date") from exc
 
 
 class MerchantController(Controller):
@@ -201,7 +194,7 @@ class MerchantController(Controller):
         to: Annotated[str, QueryParameter(max_length=10)],
         format_: Annotated[str | None, QueryParameter(name="format", max_length=8)] = None,
     ) -> Response[Any]:
-        start, end = _date(from_, "from"), _date(to, "to")
+        start, end = query_date(from_, "from"), query_date(to, "to")
         if end < start or (end - start).days > 366:
             raise Invalid("give a range of at most 367 days with from <= to", code="invalid_range")
         result = await statement(db_session, int(principal.subject), start, end, _settings(request).zone)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 from service.errors import NotFound, Unauthorized
 from service.partners.crypto import SecretBox, signature_matches
 from service.partners.models import Partner
 from service.partners.repository import PartnerRepository
+
+UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 async def authenticate(
@@ -32,7 +35,8 @@ async def authenticate(
             "sign the request: webhook-id, webhook-timestamp and webhook-signature headers",
             code="bad_signature",
         )
-    if not timestamp.isdigit():
+    # ASCII digits only, and few of them: str.isdigit() takes "²" and int() overflows a float comparison.
+    if not UNIX_SECONDS.fullmatch(timestamp):
         raise Unauthorized("webhook-timestamp must be Unix seconds", code="bad_signature")
     if abs(now.timestamp() - int(timestamp)) > tolerance_seconds:
         raise Unauthorized(

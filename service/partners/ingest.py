@@ -78,9 +78,8 @@ class Ingest:
 
     def _check_granted(self, partner: Partner, events: list[dict[str, Any]]) -> None:
         known = set(self.registry.ids())
-        refused = sorted(
-            {e.get("type") for e in events if e.get("type") in known} - set(partner.methodologies)
-        )
+        types = {e.get("type") for e in events if isinstance(e.get("type"), str)}  # others: invalid events
+        refused = sorted((types & known) - set(partner.methodologies))
         if refused:
             raise Forbidden(
                 f"partner {partner.id} may not report {', '.join(map(str, refused))}",

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.models import Action
@@ -32,52 +33,92 @@ CONNECTOR_MAX_KW = {
 }
 
 
-def event_id_of(cdr: dict[str, Any], cdr_id: str | None = None) -> str:
+class _Lenient(BaseModel):
+    """The parts of an OCPI object Tanbi reads, checked; the rest of the object is accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Dimension(_Lenient):
+    type: str = Field(max_length=32)
+    volume: Decimal = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+
+
+class ChargingPeriod(_Lenient):
+    dimensions: list[Dimension] = Field(default_factory=list, max_length=64)
+
+
+class CdrToken(_Lenient):
+    uid: str = Field(min_length=1, max_length=36)
+
+
+class CdrLocation(_Lenient):
+    evse_id: str = Field(min_length=1, max_length=48)
+    connector_power_type: str | None = Field(default=None, max_length=32)
+
+
+class CdrKey(_Lenient):
+    """What identifies a CDR (OCPI 2.2.1: CiString(2), CiString(3), CiString(39))."""
+
+    country_code: str = Field(min_length=2, max_length=2)
+    party_id: str = Field(min_length=3, max_length=3)
+    id: str = Field(min_length=1, max_length=39)
+
+
+class Cdr(CdrKey):
+    start_date_time: dt.datetime
+    end_date_time: dt.datetime
+    total_energy: Decimal = Field(allow_inf_nan=False)
+    cdr_token: CdrToken
+    cdr_location: CdrLocation
+    charging_periods: list[ChargingPeriod] = Field(default_factory=list, max_length=1000)
+
+
+def checked(model: type[BaseModel], cdr: dict[str, Any]) -> Any:
+    """``cdr`` as ``model``; Invalid (422 invalid_cdr) naming the fields that are missing or wrong."""
     try:
-        return f"{cdr['country_code']}*{cdr['party_id']}*{cdr_id or cdr['id']}"
-    except (KeyError, TypeError) as exc:
-        raise Invalid("a CDR needs country_code, party_id and id", code="invalid_cdr") from exc
+        return model.model_validate(cdr)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+        raise Invalid(f"the CDR is not valid: {', '.join(fields[:10])}", code="invalid_cdr") from exc
 
 
-def to_event(cdr: dict[str, Any], vehicle_kind: str | None = None) -> dict[str, Any]:
-    """The partner event for a (non-credit) CDR; Invalid if a field it needs is missing.
+def event_id_of(cdr: dict[str, Any], cdr_id: str | None = None) -> str:
+    key = checked(CdrKey, cdr if cdr_id is None else {**cdr, "id": cdr_id})
+    return f"{key.country_code}*{key.party_id}*{key.id}"
+
+
+def to_event(raw: dict[str, Any], vehicle_kind: str | None = None) -> dict[str, Any]:
+    """The partner event for a (non-credit) CDR; Invalid if a field it needs is missing or wrong.
 
     ``vehicle_kind`` is the operator's statement about its users' cars (``Partner.ocpi_vehicle_kind``):
     a CDR does not say, and ev_charging 2.x credits only a stated private car.
     """
-    try:
-        location = cdr["cdr_location"]
-        event = {
-            "id": event_id_of(cdr),
-            "type": "ev_charging",
-            "subject": cdr["cdr_token"]["uid"],
-            "occurred_at": cdr["start_date_time"],
-            "evidence": {
-                "session_id": cdr["id"],
-                "started_at": cdr["start_date_time"],
-                "ended_at": cdr["end_date_time"],
-                "energy_kwh": str(cdr["total_energy"]),
-                "max_power_kw": str(_max_power(cdr, location)),
-                "evse_id": location["evse_id"],
-            },
-        }
-    except (KeyError, TypeError) as exc:
-        raise Invalid(f"the CDR lacks {exc}", code="invalid_cdr") from exc
+    cdr: Cdr = checked(Cdr, raw)
+    evidence = {
+        "session_id": cdr.id,
+        "started_at": raw["start_date_time"],
+        "ended_at": raw["end_date_time"],
+        "energy_kwh": str(cdr.total_energy),
+        "max_power_kw": str(_max_power(cdr)),
+        "evse_id": cdr.cdr_location.evse_id,
+    }
     if vehicle_kind is not None:
-        event["evidence"]["vehicle_kind"] = vehicle_kind
-    return event
+        evidence["vehicle_kind"] = vehicle_kind
+    return {
+        "id": event_id_of(raw),
+        "type": "ev_charging",
+        "subject": cdr.cdr_token.uid,
+        "occurred_at": raw["start_date_time"],
+        "evidence": evidence,
+    }
 
 
-def _max_power(cdr: dict[str, Any], location: dict[str, Any]) -> Decimal:
-    measured = [
-        Decimal(str(d["volume"]))
-        for period in cdr.get("charging_periods") or []
-        for d in period.get("dimensions") or []
-        if d.get("type") == "MAX_POWER"
-    ]
+def _max_power(cdr: Cdr) -> Decimal:
+    measured = [d.volume for p in cdr.charging_periods for d in p.dimensions if d.type == "MAX_POWER"]
     if measured:
         return max(measured)
-    return CONNECTOR_MAX_KW.get(location.get("connector_power_type", ""), Decimal("350"))
+    return CONNECTOR_MAX_KW.get(cdr.cdr_location.connector_power_type or "", Decimal("350"))
 
 
 async def reverse_credit_cdr(

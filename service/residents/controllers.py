@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actions.models import Action
 from service.db.base import utcnow
 from service.errors import Invalid, NotFound
+from service.http.dates import EARLIEST, LATEST
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
@@ -67,10 +68,11 @@ def _action_key(cursor: str | None) -> ActionKey | None:
     occurred_at, _, action_id = _decode(cursor).partition("|")
     try:
         when = dt.datetime.fromisoformat(occurred_at)
-    except ValueError as exc:
+        # Cursors carry UTC times of stored actions; year 1 or 9999 in another zone overflows on the way.
+        if when.tzinfo is None or not EARLIEST.year <= when.astimezone(dt.UTC).year <= LATEST.year:
+            raise _bad_cursor()
+    except (ValueError, OverflowError) as exc:
         raise _bad_cursor() from exc
-    if when.tzinfo is None:
-        raise _bad_cursor()
     return ActionKey(when, _id(action_id))
 
 

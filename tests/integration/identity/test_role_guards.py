@@ -109,7 +109,7 @@ async def test_allowed_roles_pass_the_guards(app: Litestar, client: httpx.AsyncC
 
 async def test_auditor_and_city_can_verify_the_ledger(client: httpx.AsyncClient, bearer: Any) -> None:
     for role in (Role.AUDITOR, Role.CITY):
-        response = await client.get("/v1/ledger/verify", headers=bearer(role, "staff-1"))
+        response = await client.get("/v1/ledger/verify", headers=bearer(role, "7"))
         assert response.status_code == 200, response.text
         report = response.json()
         assert report["ok"] is True
