@@ -73,9 +73,17 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
             port=port,
             workers=workers,
             log_level="info",
+            **_proxy_trust(settings),
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **_proxy_trust(settings))
+
+
+def _proxy_trust(settings: Settings) -> dict[str, object]:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; Tanbi believes no proxy but
+    those TANBI_FORWARDED_ALLOW_IPS names."""
+    trusted = settings.forwarded_allow_ips
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 async def _seed_demo(settings: Settings):  # type: ignore[no-untyped-def]

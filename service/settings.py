@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     timezone: str = "Asia/Shanghai"
     public_url: str = "http://127.0.0.1:8000"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or "*").
+    # None: no proxy is trusted, so a client cannot choose the address its rate limits are counted by.
+    forwarded_allow_ips: str | None = Field(default=None, max_length=1000)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)

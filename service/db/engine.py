@@ -7,6 +7,7 @@ with "database is locked" when another writer committed in between, which the bu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
     return create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,  # a database error's text (logged) must not carry phone hashes or secrets
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=POOL_RECYCLE_SECONDS,
@@ -50,11 +52,17 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
+    # aiosqlite logs every statement with its parameters at DEBUG: never let that reach a log.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     database = sa.make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, echo=echo, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        echo=echo,
+        hide_parameters=True,
+        poolclass=NullPool,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)

@@ -43,11 +43,11 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    env: dict[str, str], residents: int = 40, ready_within: float = 30
+    env: dict[str, str], residents: int = 40, ready_within: float = 30, *, demo: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
-        [TANBI, "serve", "--demo", "--port", str(port)],
+        [TANBI, "serve", *(["--demo"] if demo else []), "--port", str(port)],
         env=env | {"TANBI_DEMO_RESIDENTS": str(residents)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
