@@ -19,6 +19,7 @@ from service.health import healthz, readyz
 from service.http import api_docs
 from service.http.dependencies import provide_db_session
 from service.http.problems import EXCEPTION_HANDLERS
+from service.http.query import refuse_unknown_query
 from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
@@ -82,6 +83,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
         before_send=[add_request_id_header],
+        before_request=refuse_unknown_query,
         request_max_body_size=MAX_BODY_BYTES,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

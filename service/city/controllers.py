@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.city.reductions import Report, parse_group_by, reductions
 from service.city.summary import summary
 from service.db.base import utcnow
+from service.http.csv_response import csv_response
 from service.http.dates import query_date
 from service.identity.guards import requires
 from service.identity.principal import Role
 
 VALUES = ("grams", "actions", "coins", "participants")
-CSV = "text/csv; charset=utf-8"
 
 
 class CityController(Controller):
@@ -122,9 +122,7 @@ def _report_csv(report: Report) -> Response[str]:
             [*keys, str(row["suppressed"]).lower(), *("" if row[v] is None else row[v] for v in VALUES)]
         )
     name = f"reductions-{report.first}-{report.last}.csv"
-    return Response(
-        out.getvalue(), media_type=CSV, headers={"content-disposition": f'attachment; filename="{name}"'}
-    )
+    return csv_response(out.getvalue(), name)
 
 
 def _summary_csv(body: dict[str, Any]) -> Response[str]:
@@ -137,6 +135,4 @@ def _summary_csv(body: dict[str, Any]) -> Response[str]:
     for target in body["targets"]:
         for name in ("target", "actual", "progress", "due"):
             writer.writerow([f"target:{target['id']}", name, "" if target[name] is None else target[name]])
-    return Response(
-        out.getvalue(), media_type=CSV, headers={"content-disposition": 'attachment; filename="summary.csv"'}
-    )
+    return csv_response(out.getvalue(), "summary.csv")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Invalid
+from service.http.csv_response import csv_response
 from service.http.dates import query_date
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
@@ -140,7 +141,6 @@ class MerchantController(Controller):
         )
         body = ChargeOut(
             id=row.id,
-            resident_id=row.resident_id,
             amount=row.amount,
             transfer_id=row.transfer_id,
             created_at=row.created_at,
@@ -199,9 +199,7 @@ class MerchantController(Controller):
             raise Invalid("give a range of at most 367 days with from <= to", code="invalid_range")
         result = await statement(db_session, int(principal.subject), start, end, _settings(request).zone)
         if format_ == "csv" or "text/csv" in request.headers.get("accept", ""):
-            name = f"statement-{start}-{end}.csv"
-            headers = {"content-disposition": f'attachment; filename="{name}"'}
-            return Response(result.as_csv(), media_type="text/csv; charset=utf-8", headers=headers)
+            return csv_response(result.as_csv(), f"statement-{start}-{end}.csv")
         return Response(result.as_json())
 
 

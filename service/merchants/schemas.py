@@ -67,8 +67,9 @@ class ChargeIn(StrictBody):
 
 
 class ChargeOut(BaseModel):
+    """A charge as the merchant's till sees it: never the resident's or an account's id."""
+
     id: int
-    resident_id: int
     amount: int
     transfer_id: int
     created_at: dt.datetime

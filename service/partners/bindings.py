@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.assets import attach_partner_assets
-from service.errors import Conflict, NotFound, Unauthorized
+from service.errors import Conflict, Invalid, NotFound
 from service.identity.tokens import hash_token
 from service.jobs.queue import defer
 from service.partners.ingest import PROCESS_JOB, subject_hash
@@ -52,7 +52,8 @@ async def bind(
     repo = PartnerRepository(session)
     link = await repo.spend_link_token(hash_token(token), now)
     if link is None:
-        raise Unauthorized("the link token is unknown, used or expired", code="invalid_link_token")
+        # 422, not 401: a mini-program signs its user out on 401, and the user's own credentials are fine.
+        raise Invalid("the link token is unknown, used or expired", code="invalid_link_token")
     existing = await repo.active_binding(link.partner_id, link.subject_hash)
     if existing is not None:
         if existing.resident_id == resident_id:

@@ -105,7 +105,7 @@ async def test_csv_says_the_same_as_json(client, database, settings, registry, b
         await client.get("/v1/city/reductions", params=query, headers=city | {"accept": "text/csv"}),
     ):
         assert response.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.text)))
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert len(rows) == len(as_json["groups"]) + 1
         for row, group in zip(rows, as_json["groups"], strict=False):
             assert (row["month"], row["district"]) == (group["month"], group["district"])
@@ -189,17 +189,8 @@ async def test_the_city_reads_by_the_plans_families(client, database, settings, 
         ("public_transport", "bus_trip"),
         ("public_transport", "bike_share_ride"),
     }
-    csv_rows = list(
-        csv.DictReader(
-            io.StringIO(
-                (
-                    await client.get(
-                        "/v1/city/reductions.csv", params=query | {"group_by": "family"}, headers=city
-                    )
-                ).text
-            )
-        )
-    )
+    as_csv = await client.get("/v1/city/reductions.csv", params=query | {"group_by": "family"}, headers=city)
+    csv_rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert csv_rows[0]["family"] == "public_transport"
     assert csv_rows[0]["participants"] == "12"
 
