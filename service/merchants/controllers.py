@@ -21,6 +21,7 @@ from service.identity.service import active_resident_id
 from service.merchants import offers, paycodes, vouchers
 from service.merchants.models import Offer, Voucher
 from service.merchants.schemas import (
+    ApproveIn,
     ChargeIn,
     ChargeOut,
     ConsumedOut,
@@ -54,6 +55,7 @@ def offer_out(offer: Offer) -> OfferOut:
         valid_from=offer.valid_from,
         valid_until=offer.valid_until,
         active=offer.active,
+        revision=offer.revision,
         approved=offer.approved_at is not None,
     )
 
@@ -316,7 +318,7 @@ class CityOfferController(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         offer_id: Annotated[int, ID],
+        data: Annotated[ApproveIn, Body()],
     ) -> OfferOut:
-        return offer_out(
-            await offers.approve_offer(db_session, offer_id, f"city:{principal.subject}", utcnow())
-        )
+        actor = f"city:{principal.subject}"
+        return offer_out(await offers.approve_offer(db_session, offer_id, data.revision, actor, utcnow()))

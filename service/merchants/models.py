@@ -49,6 +49,9 @@ class Offer(Base):
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime]
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Bumped whenever what a resident agrees to changes (title, description, price, validity): the city
+    # approves one revision, and an approval of an older one is refused.
+    revision: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     approved_at: Mapped[dt.datetime | None]
     approved_by: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -65,6 +65,7 @@ async def update_offer(
         offer.stock_left = changes["stock_total"] - taken
     if NEEDS_APPROVAL & {k for k, v in changes.items() if getattr(offer, k) != v}:
         offer.approved_at, offer.approved_by = None, None
+        offer.revision += 1
     for key, value in changes.items():
         setattr(offer, key, value)
     offer.updated_at = now
@@ -72,12 +73,23 @@ async def update_offer(
     return offer
 
 
-async def approve_offer(session: AsyncSession, offer_id: int, actor: str, now: dt.datetime) -> Offer:
+async def approve_offer(
+    session: AsyncSession, offer_id: int, revision: int, actor: str, now: dt.datetime
+) -> Offer:
+    """Approve ``revision`` of the offer: the one the city reviewed. Conflict (409 ``offer_changed``) if
+    the merchant changed it since, so nothing is approved that nobody reviewed."""
     offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist", code="offer_not_found")
+    if offer.revision != revision:
+        raise Conflict(
+            f"the offer changed since revision {revision}; review revision {offer.revision} and approve that",
+            code="offer_changed",
+            extra={"revision": offer.revision},
+        )
     offer.approved_at, offer.approved_by = now, actor
-    await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"price": offer.price})
+    reviewed = {k: _plain(getattr(offer, k)) for k in sorted(NEEDS_APPROVAL)}
+    await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"revision": revision, **reviewed})
     await session.flush()
     return offer
 
@@ -121,3 +133,7 @@ async def offers_awaiting_approval(session: AsyncSession, after_id: int, limit: 
 def _check_window(valid_from: dt.datetime, valid_until: dt.datetime) -> None:
     if valid_until <= valid_from:
         raise Invalid("valid_until must be after valid_from", code="invalid_validity")
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value

@@ -47,7 +47,8 @@ class OfferOut(BaseModel):
     valid_from: dt.datetime
     valid_until: dt.datetime
     active: bool
-    approved: bool
+    revision: int = Field(description="bumped when title, description, price or validity change")
+    approved: bool = Field(description="the city approved this revision")
 
 
 class OfferPage(BaseModel):
@@ -104,3 +105,7 @@ class VoucherPage(BaseModel):
 class ConsumedOut(BaseModel):
     voucher: VoucherOut
     transfer_id: int
+
+
+class ApproveIn(StrictBody):
+    revision: int = Field(ge=1, le=2**31 - 1, description="the revision the city reviewed")

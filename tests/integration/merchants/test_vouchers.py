@@ -55,13 +55,15 @@ async def test_offers_need_city_approval_and_a_new_price_needs_it_again(
     assert [o["id"] for o in pending["items"]] == [offer["id"]]
     mine = (await client.get("/v1/merchant/offers?limit=1", headers=till)).json()
     assert ([o["id"] for o in mine["items"]], mine["next_cursor"]) == ([offer["id"]], None)
-    approved = await client.post(f"/v1/city/offers/{offer['id']}/approve", headers=city)
+    assert offer["revision"] == 1
+    approved = await client.post(f"/v1/city/offers/{offer['id']}/approve", json={"revision": 1}, headers=city)
     assert approved.json()["approved"] is True
     assert [o["id"] for o in (await client.get("/v1/offers", headers=me)).json()["items"]] == [offer["id"]]
     restock = await client.patch(f"/v1/merchant/offers/{offer['id']}", json={"stock_total": 5}, headers=till)
     assert (restock.json()["approved"], restock.json()["stock_left"]) == (True, 5)
+    assert restock.json()["revision"] == 1  # stock is not what residents agree to
     repriced = await client.patch(f"/v1/merchant/offers/{offer['id']}", json={"price": 12}, headers=till)
-    assert repriced.json()["approved"] is False
+    assert (repriced.json()["approved"], repriced.json()["revision"]) == (False, 2)
     assert (await client.get("/v1/offers", headers=me)).json()["items"] == []
     foreign = await client.patch(
         f"/v1/merchant/offers/{offer['id']}", json={"price": 1}, headers=bearer(Role.MERCHANT, "999")
@@ -71,7 +73,7 @@ async def test_offers_need_city_approval_and_a_new_price_needs_it_again(
         "/v1/merchant/offers", json=offer_body(valid_until=offer_body()["valid_from"]), headers=till
     )
     assert (backwards.status_code, backwards.json()["code"]) == (422, "invalid_validity")
-    not_city = await client.post(f"/v1/city/offers/{offer['id']}/approve", headers=till)
+    not_city = await client.post(f"/v1/city/offers/{offer['id']}/approve", json={"revision": 2}, headers=till)
     assert not_city.status_code == 403
 
 
@@ -155,3 +157,25 @@ async def test_refused_claims_change_nothing(client, database, settings, bearer)
         assert await balance(session, f"wallet:{poor}") == (5, 0)
         assert await balance(session, f"wallet:{rich}") == (50, 10)
         assert (await verify_ledger(session)).ok
+
+
+async def test_an_approval_names_the_revision_the_city_reviewed(client, database, bearer) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: a merchant changed the price 10 -> 999999 between the city's review and its approval."""
+    async with database.session() as session:
+        merchant = await new_merchant(session)
+        await session.commit()
+    till, city = bearer(Role.MERCHANT, str(merchant)), bearer(Role.CITY, "1")
+    offer = (await client.post("/v1/merchant/offers", json=offer_body(price=10), headers=till)).json()
+    reviewed = offer["revision"]
+    changed = await client.patch(f"/v1/merchant/offers/{offer['id']}", json={"price": 999999}, headers=till)
+    assert changed.json()["revision"] == reviewed + 1
+    stale = await client.post(
+        f"/v1/city/offers/{offer['id']}/approve", json={"revision": reviewed}, headers=city
+    )
+    assert (stale.status_code, stale.json()["code"], stale.json()["revision"]) == (409, "offer_changed", 2)
+    listed = (await client.get("/v1/city/offers", headers=city)).json()["items"]
+    assert [(o["id"], o["approved"], o["price"]) for o in listed] == [(offer["id"], False, 999999)]
+    missing = await client.post(f"/v1/city/offers/{offer['id']}/approve", headers=city)
+    assert (missing.status_code, missing.json()["code"]) == (422, "validation_error")
+    current = await client.post(f"/v1/city/offers/{offer['id']}/approve", json={"revision": 2}, headers=city)
+    assert (current.status_code, current.json()["approved"], current.json()["price"]) == (200, True, 999999)
