@@ -27,8 +27,11 @@ reference is the OpenAPI document at `/schema/openapi.json`.
 `POST /v1/partners/{partner_id}/events` with a JSON body `{"events": [...]}` of 1 to 1,000 events, signed
 with Standard Webhooks: headers `webhook-id` (unique per delivery), `webhook-timestamp` (Unix seconds,
 within 5 minutes of Tanbi's clock by default) and `webhook-signature: v1,<base64 HMAC-SHA256 of
-"{webhook-id}.{webhook-timestamp}.{body}" under your whsec_ secret>`. The same `webhook-id` again returns
-the first answer and stores nothing twice. The answer is `202` with one acknowledgement per event, in order:
+"{webhook-id}.{webhook-timestamp}.{body}" under your whsec_ secret>`. A `webhook-id` is good for one
+request: a retry of the very same request (same method, path, query and body; a new timestamp and
+signature) returns the first answer and stores nothing twice, and any other request with that id is refused
+(409 `webhook_id_reused`). Signed GETs (statuses, lists) need a new id each time.
+The answer to a batch is `202` with one acknowledgement per event, in order:
 `accepted` (stored, to be processed), `duplicate` (an event with this `id` was accepted before) or `invalid`
 (with `errors`, each naming the field: nothing of it was stored; fix it and send it again).
 

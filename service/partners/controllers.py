@@ -26,6 +26,7 @@ from service.identity.tokens import hash_token
 from service.partners.auth import authenticate
 from service.partners.bindings import bind, create_link_token, unbind
 from service.partners.crypto import SecretBox
+from service.partners.deliveries import Claim, answer, claim, fingerprint
 from service.partners.ingest import Ingest, subject_hash
 from service.partners.models import Binding, Partner, PartnerEvent
 from service.partners.ocpi import envelope, reverse_credit_cdr, to_event
@@ -52,17 +53,29 @@ def secret_box(request: Request[Any, Any, Any]) -> SecretBox:
 
 async def signed_partner(
     request: Request[Any, Any, Any], db_session: AsyncSession, partner_id: int
-) -> tuple[Partner, str]:
+) -> tuple[Partner, Claim]:
+    """The signing partner, and its webhook-id claimed for exactly this request (deliveries.py)."""
     settings = request.app.state.services.settings
-    return await authenticate(
+    body, now = await request.body(), utcnow()
+    partner, webhook_id = await authenticate(
         PartnerRepository(db_session),
         secret_box(request),
         partner_id,
         request.headers,
-        await request.body(),
-        utcnow(),
+        body,
+        now,
         settings.partners.timestamp_tolerance_seconds,
     )
+    request_print = fingerprint(
+        request.method, request.url.path, request.scope.get("query_string", b""), body
+    )
+    return partner, await claim(db_session, partner.id, webhook_id, request.method, request_print, now)
+
+
+async def answered(session: AsyncSession, signed: Claim, body: Any, status: int = 200) -> Response[Any]:
+    """Store the answer to the signed request (a retry of it gets this again), and send it."""
+    await answer(session, signed.partner_id, signed.webhook_id, status, body)
+    return Response(body, status_code=status)
 
 
 def _json(body: bytes) -> Any:
@@ -102,16 +115,14 @@ class PartnerController(Controller):
         db_session: NamedDependency[AsyncSession],
         partner_id: Annotated[int, PARTNER_ID],
     ) -> Response[dict[str, Any]]:
-        partner, webhook_id = await signed_partner(request, db_session, partner_id)
-        repo = PartnerRepository(db_session)
-        replay = await repo.delivery(partner.id, webhook_id)
-        if replay is not None:
-            return Response(replay.response, status_code=replay.status_code)
+        partner, signed = await signed_partner(request, db_session, partner_id)
+        if signed.replay is not None:
+            return Response(signed.replay.response, status_code=signed.replay.status_code)
         services = request.app.state.services
         ingest = Ingest(
             db_session, services.registry, services.hash_key, services.settings.partners.batch_size
         )
-        body = await ingest.accept(partner, webhook_id, _json(await request.body()), utcnow())
+        body = await ingest.accept(partner, signed.webhook_id, _json(await request.body()), utcnow())
         return Response(body, status_code=202)
 
     @get("/events/{event_id:str}", operation_id="partner_events_get", summary="One event's processing status")
@@ -122,10 +133,11 @@ class PartnerController(Controller):
         partner_id: Annotated[int, PARTNER_ID],
         event_id: Annotated[str, Parameter(min_length=1, max_length=128)],
     ) -> EventStatusOut:
-        partner, _ = await signed_partner(request, db_session, partner_id)
+        partner, signed = await signed_partner(request, db_session, partner_id)
         event = await PartnerRepository(db_session).event(partner.id, event_id)
         if event is None:
             raise NotFound(f"no event {event_id!r}", code="event_not_found")
+        await answer(db_session, partner.id, signed.webhook_id, 200, {})  # a GET is valid once: no replay
         return _status(event)
 
     @get("/events", operation_id="partner_events_list", summary="Events, filtered, cursor-paginated")
@@ -141,7 +153,8 @@ class PartnerController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 100,
     ) -> EventPage:
-        partner, _ = await signed_partner(request, db_session, partner_id)
+        partner, signed = await signed_partner(request, db_session, partner_id)
+        await answer(db_session, partner.id, signed.webhook_id, 200, {})  # a GET is valid once: no replay
         rows = await PartnerRepository(db_session).list_events(
             partner.id,
             status=status,
@@ -162,8 +175,10 @@ class PartnerController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         partner_id: Annotated[int, PARTNER_ID],
-    ) -> LinkTokenOut:
-        partner, _ = await signed_partner(request, db_session, partner_id)
+    ) -> Response[LinkTokenOut]:
+        partner, signed = await signed_partner(request, db_session, partner_id)
+        if signed.replay is not None:  # the same request again: the same token, not a second one
+            return Response(signed.replay.response, status_code=signed.replay.status_code)
         try:
             data = LinkTokenIn.model_validate(_json(await request.body()))
         except ValidationError as exc:
@@ -183,7 +198,8 @@ class PartnerController(Controller):
             utcnow(),
             district,
         )
-        return LinkTokenOut(token=token, expires_at=expires)
+        body = LinkTokenOut(token=token, expires_at=expires).model_dump(mode="json")
+        return await answered(db_session, signed, body, 201)
 
     @put(
         "/assets/{kind:str}/{ref:str}",
@@ -197,8 +213,10 @@ class PartnerController(Controller):
         partner_id: Annotated[int, PARTNER_ID],
         kind: Annotated[str, Parameter(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]+$")],
         ref: Annotated[str, Parameter(min_length=1, max_length=64)],
-    ) -> AssetRecordOut:
-        partner, _ = await signed_partner(request, db_session, partner_id)
+    ) -> Response[AssetRecordOut]:
+        partner, signed = await signed_partner(request, db_session, partner_id)
+        if signed.replay is not None:
+            return Response(signed.replay.response, status_code=signed.replay.status_code)
         try:
             data = AssetRecordIn.model_validate(_json(await request.body()))
         except ValidationError as exc:
@@ -216,12 +234,13 @@ class PartnerController(Controller):
         asset = await record_partner_asset(
             db_session, services.registry, partner.id, owner, resident, kind, ref, data.attributes
         )
-        return AssetRecordOut(
+        out = AssetRecordOut(
             kind=asset.kind,
             ref=asset.ref,
             attributes=asset.attributes,
             owner_bound=asset.resident_id is not None,
         )
+        return await answered(db_session, signed, out.model_dump(mode="json"))
 
 
 def _check_asset_grant(registry: Any, partner: Partner, kind: str) -> None:

@@ -21,7 +21,8 @@ from service.identity.service import keyed_hash
 from service.jobs.queue import defer
 from service.methodology.identifiers import PreHashed, hash_identifiers
 from service.methodology.registry import Registry
-from service.partners.models import EventStatus, Partner, PartnerEvent, WebhookDelivery
+from service.partners.deliveries import answer
+from service.partners.models import EventStatus, Partner, PartnerEvent
 from service.partners.repository import PartnerRepository
 from service.partners.schemas import Batch, EventAck, EventIn
 
@@ -70,7 +71,7 @@ class Ingest:
                 ack.status = "duplicate"  # a concurrent batch stored it first
         body = {"events": [ack.model_dump(exclude_none=True) for ack in acks]}
         body = wrap(body) if wrap else body
-        await self._remember(partner.id, webhook_id, body, status_code, now)
+        await answer(self.session, partner.id, webhook_id, status_code, body)
         ids = list(inserted.values())
         for start in range(0, len(ids), self.batch_size):
             defer(self.session, PROCESS_JOB, event_ids=ids[start : start + self.batch_size])
@@ -152,17 +153,3 @@ class Ingest:
         )
         result = await self.session.execute(stmt.values(rows))
         return dict(result.all())
-
-    async def _remember(
-        self, partner_id: int, webhook_id: str, body: dict[str, Any], status_code: int, now: dt.datetime
-    ) -> None:
-        stmt = insert_ignoring_conflict(self.session, WebhookDelivery.__table__, ["partner_id", "webhook_id"])
-        await self.session.execute(
-            stmt.values(
-                partner_id=partner_id,
-                webhook_id=webhook_id,
-                status_code=status_code,
-                response=body,
-                created_at=now,
-            )
-        )

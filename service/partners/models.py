@@ -47,12 +47,16 @@ class PartnerSecret(Base):
 
 
 class WebhookDelivery(Base):
-    """The answer given to one webhook-id, returned again when the same delivery is replayed."""
+    """The answer given to one webhook-id, returned again when the same delivery is replayed.
+
+    ``fingerprint`` is the SHA-256 of the signed request (method, path, query, body): the id belongs to that
+    request alone. None for OCPI CDRs, which are keyed by the CDR itself."""
 
     __tablename__ = "webhook_deliveries"
 
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"), primary_key=True)
     webhook_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     status_code: Mapped[int] = mapped_column(sa.Integer)
     response: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

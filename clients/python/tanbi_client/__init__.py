@@ -10,6 +10,7 @@ from tanbi_client.errors import (
     StaleTimestamp,
     TanbiError,
     ValidationFailed,
+    WebhookIdReused,
 )
 from tanbi_client.models import BatchAck, Event, EventAck, EventPage, EventStatus, LinkToken
 from tanbi_client.webhooks import WebhookVerificationError, sign_webhook, verify_webhook
@@ -31,6 +32,7 @@ __all__ = [
     "StaleTimestamp",
     "TanbiError",
     "ValidationFailed",
+    "WebhookIdReused",
     "WebhookVerificationError",
     "sign_webhook",
     "verify_webhook",

@@ -1,4 +1,8 @@
-"""Client and AsyncClient: every request signed with the partner's secret (GETs with an empty body)."""
+"""Client and AsyncClient: every request signed with the partner's secret (GETs with an empty body).
+
+Every request gets a new webhook-id unless one is given: Tanbi takes each id for one request only. To
+retry a POST after a timeout, pass the first attempt's ``webhook_id``: the retry gets the first answer
+(the same batch acknowledgement, the same link token) and nothing happens twice."""
 
 from __future__ import annotations
 
@@ -66,9 +70,10 @@ class Client(_Base):
         response = self.http.post(self._path("/events"), content=body, headers=self._signed(body, webhook_id))
         return BatchAck.model_validate(self._check(response))
 
-    def create_link_token(self, subject: str) -> LinkToken:
+    def create_link_token(self, subject: str, *, webhook_id: str | None = None) -> LinkToken:
         body = json.dumps({"subject": subject}).encode()
-        response = self.http.post(self._path("/link-tokens"), content=body, headers=self._signed(body, None))
+        headers = self._signed(body, webhook_id)
+        response = self.http.post(self._path("/link-tokens"), content=body, headers=headers)
         return LinkToken.model_validate(self._check(response))
 
     def event_status(self, event_id: str) -> EventStatus:
@@ -103,11 +108,10 @@ class AsyncClient(_Base):
         )
         return BatchAck.model_validate(self._check(response))
 
-    async def create_link_token(self, subject: str) -> LinkToken:
+    async def create_link_token(self, subject: str, *, webhook_id: str | None = None) -> LinkToken:
         body = json.dumps({"subject": subject}).encode()
-        response = await self.http.post(
-            self._path("/link-tokens"), content=body, headers=self._signed(body, None)
-        )
+        headers = self._signed(body, webhook_id)
+        response = await self.http.post(self._path("/link-tokens"), content=body, headers=headers)
         return LinkToken.model_validate(self._check(response))
 
     async def event_status(self, event_id: str) -> EventStatus:

@@ -26,13 +26,22 @@ class NotFound(TanbiError): ...
 class Conflict(TanbiError): ...
 
 
+class WebhookIdReused(Conflict):
+    """The webhook-id was already used for another request (or by a GET, which is valid once): sign each
+    request with a new id; only a retry of the very same request may reuse its id."""
+
+
 class ValidationFailed(TanbiError): ...
 
 
 class PayloadTooLarge(TanbiError): ...
 
 
-BY_CODE = {"bad_signature": BadSignature, "stale_timestamp": StaleTimestamp}
+BY_CODE = {
+    "bad_signature": BadSignature,
+    "stale_timestamp": StaleTimestamp,
+    "webhook_id_reused": WebhookIdReused,
+}
 BY_STATUS = {
     403: Forbidden,
     404: NotFound,
