@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -48,6 +48,11 @@ PortableJSON = sa.JSON().with_variant(JSONB(), "postgresql")
 
 # SQLite only has 64-bit INTEGER primary keys that autoincrement when declared plainly as INTEGER.
 BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def table(model: type[Any]) -> sa.Table:
+    """A mapped class's Table (SQLAlchemy's typing declares ``__table__`` as any FromClause)."""
+    return cast(sa.Table, model.__table__)
 
 
 def utcnow() -> dt.datetime:

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 _DIALECT = postgresql.dialect()
 
@@ -67,7 +68,9 @@ async def bulk_insert(
     return list(result.all()) if result.returns_rows else []
 
 
-def any_of(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+def any_of(
+    column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
+) -> sa.ColumnElement[bool]:
     """``column = ANY(:array)``: one parameter for any number of values (``IN`` binds each separately)."""
     return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
 

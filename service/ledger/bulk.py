@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.base import table
 from service.db.bulk import any_of, bulk_insert
 from service.db.sql import next_ids
 from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer
@@ -45,7 +46,7 @@ async def issue_many(
     wallet_of = {c.resident_id: wallets[f"wallet:{c.resident_id}"] for c in credits}
     shards = {wallet % settings.issuance_shards for wallet in wallet_of.values()}
     sources = await ensure_accounts(session, {f"issuance:{s}": (AccountKind.ISSUANCE, None) for s in shards})
-    ids = await next_ids(session, Transfer.__table__, len(credits))
+    ids = await next_ids(session, table(Transfer), len(credits))
     expires_at = Ledger(session, settings, zone).lot_expiry(now)
     transfers, records, lots = [], [], []
     deltas: dict[int, int] = defaultdict(int)
@@ -79,9 +80,9 @@ async def issue_many(
         )
         deltas[wallet] += credit.amount
         deltas[source] -= credit.amount
-    await bulk_insert(session, Transfer.__table__, transfers)
-    await bulk_insert(session, IdempotencyRecord.__table__, records)
-    await bulk_insert(session, Lot.__table__, lots)
+    await bulk_insert(session, table(Transfer), transfers)
+    await bulk_insert(session, table(IdempotencyRecord), records)
+    await bulk_insert(session, table(Lot), lots)
     await apply_deltas(session, deltas)
     return ids
 
@@ -92,14 +93,19 @@ async def ensure_accounts(session: AsyncSession, wanted: dict[str, tuple[str, in
     found = await _account_ids(session, codes)
     missing = [code for code in codes if code not in found]
     if missing:
-        rows = [
-            {"kind": wanted[c][0], "code": c, "owner_id": wanted[c][1], "balance": 0, "held": 0}
+        now = dt.datetime.now(dt.UTC)
+        rows: list[dict[str, object]] = [
+            {
+                "kind": wanted[c][0],
+                "code": c,
+                "owner_id": wanted[c][1],
+                "balance": 0,
+                "held": 0,
+                "created_at": now,
+            }
             for c in missing
         ]
-        now = dt.datetime.now(dt.UTC)
-        for row in rows:
-            row["created_at"] = now
-        await bulk_insert(session, Account.__table__, rows, suffix="ON CONFLICT (code) DO NOTHING")
+        await bulk_insert(session, table(Account), rows, suffix="ON CONFLICT (code) DO NOTHING")
         found |= await _account_ids(session, missing)
     return found
 

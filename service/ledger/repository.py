@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.base import table
 from service.db.sql import insert_ignoring_conflict
 from service.ledger.models import (
     GUARDED_KINDS,
@@ -27,7 +30,7 @@ class LedgerRepository:
 
     # accounts ---------------------------------------------------------------------------------------
     async def ensure_account(self, kind: str, code: str, owner_id: int | None) -> Account:
-        stmt = insert_ignoring_conflict(self.session, Account.__table__, ["code"]).values(
+        stmt = insert_ignoring_conflict(self.session, table(Account), ["code"]).values(
             kind=kind, code=code, owner_id=owner_id, balance=0, held=0, created_at=sa.func.now()
         )
         await self.session.execute(stmt)
@@ -81,11 +84,11 @@ class LedgerRepository:
 
     async def claim_key(self, key: str, fingerprint: str, operation: str) -> bool:
         """Insert the record for ``key``; False when it exists (perhaps just committed by a racer)."""
-        stmt = insert_ignoring_conflict(self.session, IdempotencyRecord.__table__, ["key"]).values(
+        stmt = insert_ignoring_conflict(self.session, table(IdempotencyRecord), ["key"]).values(
             key=key, fingerprint=fingerprint, operation=operation, created_at=sa.func.now()
         )
-        result = await self.session.execute(stmt)
-        return result.rowcount == 1
+        result = cast(CursorResult[Any], await self.session.execute(stmt))
+        return bool(result.rowcount == 1)
 
     async def link_key(self, key: str, *, transfer_id: int | None = None, hold_id: int | None = None) -> None:
         await self.session.execute(

@@ -205,7 +205,7 @@ class Ledger:
         async with self.session.begin_nested():
             record = await self._claim(request.idempotency_key, fingerprint, "hold")
             if record is not None:
-                hold = await self.repo.hold(record.hold_id)  # type: ignore[arg-type]
+                hold = await self.repo.hold(record.hold_id)
                 assert hold is not None
                 return hold
             debit = await self.account(request.debit_account_id)
