@@ -82,6 +82,9 @@ class RedeemSettings(BaseModel):
     paycode_ttl_seconds: int = Field(default=60, ge=5, le=3600)
     # A voucher is valid this long after it is claimed (never past its offer's valid_until).
     voucher_ttl_seconds: int = Field(default=7 * 86400, ge=60)
+    # On PostgreSQL, claims and charges run as one call of the database functions (migration 0007);
+    # false forces the Python path there too (the twin the functions are tested against).
+    database_functions: bool = True
 
 
 class RateLimitSettings(BaseModel):

@@ -123,7 +123,7 @@ async def active_resident(session: AsyncSession, resident_id: int) -> Resident:
     token outlives the deletion by up to its 15 minutes)."""
     resident = await session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound("resident not found", code="resident_not_found")
+        raise NotFound("this token's resident does not exist", code="resident_not_found")
     if resident.deleted_at is not None:
         raise Unauthorized("this account has been deleted", code="account_deleted")
     return resident

@@ -386,7 +386,8 @@ class Ledger:
             if left == 0:
                 break
         if left:
-            raise InsufficientFunds(f"{left} of the {amount} coins have expired and can no longer be spent")
+            # Coins in expired lots: as the PostgreSQL functions say it (redemption twins).
+            raise _insufficient()
         await self.session.flush()
 
     async def _restore_lots(self, transfer_id: int) -> bool:

@@ -19,30 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.driver_pool import driver_pool
-from service.errors import (
-    Conflict,
-    DomainError,
-    IdempotencyConflict,
-    InsufficientFunds,
-    NotFound,
-    Unauthorized,
-)
 from service.merchants.models import Charge, Voucher, VoucherStatus
+from service.merchants.refusals import refusal
 
-REFUSALS: dict[str, tuple[type[DomainError], str]] = {
-    "merchant_not_found": (NotFound, "this token's merchant does not exist"),
-    "resident_not_found": (NotFound, "this token's resident does not exist"),
-    "account_deleted": (Unauthorized, "this account has been deleted"),
-    "paycode_unknown": (NotFound, "this pay-code is not one of ours"),
-    "paycode_used": (Conflict, "this pay-code has been used"),
-    "paycode_expired": (Conflict, "this pay-code has expired; ask for a new one"),
-    "idempotency_conflict": (IdempotencyConflict, "this idempotency key was used for another charge"),
-    "insufficient_funds": (InsufficientFunds, "not enough coins available"),
-    "offer_not_found": (NotFound, "this offer does not exist"),
-    "sold_out": (Conflict, "this offer is sold out"),
-    "offer_not_available": (Conflict, "this offer is not available now"),
-    "limit_reached": (Conflict, "you already hold the most vouchers of this offer"),
-}
 RAISED = {"TB001": "insufficient_funds", "TB002": "sold_out"}
 
 
@@ -102,11 +81,9 @@ async def _call(session: AsyncSession, function: str, args: tuple[Any, ...]) -> 
         code = RAISED.get(_sqlstate(exc) or "")
         if code is None:
             raise
-        raise _refusal(code, str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
+        raise refusal(code) from exc
     if result["code"] not in ("ok", "replayed"):
-        cls, detail = REFUSALS[result["code"]]
-        extra = {k: v for k, v in result.items() if k != "code"}
-        raise cls(detail, code=result["code"], extra=extra)
+        raise refusal(result["code"])
     return result
 
 
@@ -129,11 +106,6 @@ async def _execute(session: AsyncSession, function: str, args: tuple[Any, ...]) 
         async with session.begin_nested():  # a refusal raised inside must not abort the caller's transaction
             value = (await session.execute(statement, names)).scalar_one()
     return value if isinstance(value, dict) else json.loads(value)
-
-
-def _refusal(code: str, detail: str) -> DomainError:
-    cls, _ = REFUSALS[code]
-    return cls(detail, code=code)
 
 
 def _sqlstate(exc: Exception) -> str | None:

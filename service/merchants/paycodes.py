@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.sql import is_postgresql, lock_keys
-from service.errors import Conflict, IdempotencyConflict, Invalid, NotFound
+from service.errors import Invalid, NotFound
 from service.identity.service import active_resident
 from service.identity.tokens import hash_token
 from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Ledger, TransferRequest
 from service.merchants import fast
 from service.merchants.models import Charge, PayCode
 from service.merchants.offers import existing_merchant
+from service.merchants.refusals import refusal
 from service.settings import Settings
 
 PREFIX = "pc_"
@@ -59,7 +60,7 @@ async def charge(
     """The charge (new, or the first one under this key) and whether this call made it."""
     _validate(amount, idempotency_key)
     code_hash = hash_token(paycode)
-    if is_postgresql(session):
+    if is_postgresql(session) and settings.redeem.database_functions:
         shards = settings.ledger.merchant_shards
         return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, shards, now)
     await existing_merchant(session, merchant_id)
@@ -69,9 +70,7 @@ async def charge(
     )
     if existing is not None:
         if (existing.paycode_hash, existing.amount) != (code_hash, amount):
-            raise IdempotencyConflict(
-                "this idempotency key was used for another charge", code="idempotency_conflict"
-            )
+            raise refusal("idempotency_conflict")
         return existing, False
     code = await _spend(session, code_hash, now)
     ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
@@ -112,11 +111,11 @@ async def _spend(session: AsyncSession, code_hash: str, now: dt.datetime) -> Pay
     # Locked: of two charges racing with one code, the second waits and then finds it used.
     code = await session.get(PayCode, code_hash, with_for_update=True, populate_existing=True)
     if code is None:
-        raise NotFound("this pay-code is not one of ours", code="paycode_unknown")
+        raise refusal("paycode_unknown")
     if code.used_at is not None:
-        raise Conflict("this pay-code has been used", code="paycode_used")
+        raise refusal("paycode_used")
     if code.expires_at <= now:
-        raise Conflict("this pay-code has expired; ask for a new one", code="paycode_expired")
+        raise refusal("paycode_expired")
     code.used_at = now
     await session.flush()
     return code

@@ -24,6 +24,7 @@ from service.ledger.service import Ledger, TransferRequest
 from service.merchants import fast
 from service.merchants.models import Offer, Voucher, VoucherStatus
 from service.merchants.offers import on_sale
+from service.merchants.refusals import refusal
 from service.settings import Settings
 
 LIVE = (VoucherStatus.HELD, VoucherStatus.CONSUMED)  # count against the per-resident limit
@@ -36,7 +37,7 @@ def new_code() -> str:
 async def claim(
     session: AsyncSession, settings: Settings, resident_id: int, offer_id: int, now: dt.datetime
 ) -> Voucher:
-    if is_postgresql(session):
+    if is_postgresql(session) and settings.redeem.database_functions:
         ttl, shards = settings.redeem.voucher_ttl_seconds, settings.ledger.merchant_shards
         return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now)
     async with session.begin_nested():  # all or nothing, whatever the caller does next
@@ -160,10 +161,7 @@ async def _check_limit(session: AsyncSession, offer: Offer, resident_id: int) ->
         .where(Voucher.offer_id == offer.id, Voucher.resident_id == resident_id, Voucher.status.in_(LIVE))
     )
     if (taken or 0) >= offer.per_resident_limit:
-        raise Conflict(
-            f"you already hold the most vouchers of this offer ({offer.per_resident_limit})",
-            code="limit_reached",
-        )
+        raise refusal("limit_reached")
 
 
 async def _take_stock(session: AsyncSession, offer_id: int) -> None:
@@ -174,13 +172,13 @@ async def _take_stock(session: AsyncSession, offer_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this offer is sold out", code="sold_out")
+        raise refusal("sold_out")
 
 
 async def _why_not_on_sale(session: AsyncSession, offer_id: int) -> None:
     offer = await session.get(Offer, offer_id)
     if offer is None or offer.approved_at is None:
-        raise NotFound(f"offer {offer_id} does not exist", code="offer_not_found")
+        raise refusal("offer_not_found")
     if offer.stock_left <= 0:
-        raise Conflict("this offer is sold out", code="sold_out")
-    raise Conflict("this offer is not available now", code="offer_not_available")
+        raise refusal("sold_out")
+    raise refusal("offer_not_available")
