@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -143,6 +144,12 @@ class BaseMethodology:
 
     def exclusive(self, evidence: Any, params: Any) -> tuple[Exclusive, ...]:
         return ()
+
+    def derived_facts(self, evidence: Any, params: Any, asset: Mapping[str, Any]) -> dict[str, str]:
+        """Facts worked out from the registered asset (e.g. a PV system's clear-sky bound), computed once
+        when the action is recorded and stored with it; ``verify`` reads them from ``context.extra``. A
+        replay then needs the stored facts, not the asset (whose details a resident's erasure removes)."""
+        return {}
 
     def asset_ref(self, evidence: Any) -> str | None:
         return None

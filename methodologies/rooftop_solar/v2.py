@@ -10,6 +10,7 @@ households in proportion.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -149,7 +150,7 @@ class RooftopSolarV2(BaseMethodology):
             return Verdict.reject("unregistered_asset")
         if context.asset_source != "partner":
             return Verdict.reject("unverified_asset")
-        system = PvSystem.model_validate(context.asset)
+        connected = dt.date.fromisoformat(str(context.asset["grid_connected_on"]))
         reasons = window_reasons(
             evidence.period_end,
             context,
@@ -158,14 +159,25 @@ class RooftopSolarV2(BaseMethodology):
         )
         if evidence.period_end - evidence.period_start > dt.timedelta(days=params.max_period_days):
             reasons.append("period_too_long")
-        if context.local_date(evidence.period_start) < system.grid_connected_on:
+        if context.local_date(evidence.period_start) < connected:
             reasons.append("before_grid_connection")
         reasons += _meter_reasons(evidence, context.previous)
         if evidence.gec_issued_kwh > evidence.generated_kwh:
             reasons.append("gec_exceeds_generation")
-        if not reasons and evidence.generated_kwh > clear_sky_limit(system, evidence, params):
+        limit = context.extra.get("clear_sky_limit_kwh")
+        if not reasons and (limit is None or evidence.generated_kwh > Decimal(limit)):
             reasons.append("exceeds_clear_sky")
         return Verdict.of(reasons)
+
+    def derived_facts(
+        self, evidence: GenerationEvidenceV2, params: RooftopSolarParamsV2, asset: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """The clear-sky bound of the period at the system's site: what ``verify`` compares with, kept with
+        the credit so that the site's coordinates are not needed to re-verify it."""
+        if evidence.period_end <= evidence.period_start:
+            return {}
+        system = PvSystem.model_validate(asset)
+        return {"clear_sky_limit_kwh": str(clear_sky_limit(system, evidence, params))}
 
     def quantify(self, evidence: GenerationEvidenceV2, params: RooftopSolarParamsV2) -> Quantity:
         credited_kwh = evidence.generated_kwh - evidence.gec_issued_kwh

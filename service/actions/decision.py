@@ -52,6 +52,7 @@ def decide(
         asset_source=facts.get("asset_source"),
         previous=facts.get("previous"),
         overlapping=tuple(facts.get("overlapping", [])),
+        extra=facts.get("derived", {}),
     )
     reasons = list(methodology.verify(evidence, params, context).reasons)
     occurred = methodology.occurred_at(evidence)

@@ -147,6 +147,8 @@ class ActionService:
                 methodology, evidence, resolved.params, resident_id, self.settings.zone
             )
             facts["cap_usage"] = await self.repo.counters(counters)
+        asset = facts.get("asset")
+        facts["derived"] = methodology.derived_facts(evidence, resolved.params, asset) if asset else {}
         decision = decide(methodology, evidence, resolved.params, facts, self.settings.zone, resident_id or 0)
         return Assessment(methodology, evidence, occurred, resolved, decision, _jsonable(facts))
 

@@ -4,6 +4,7 @@ credit path: tests/integration/actions/test_v2_rules.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -76,6 +77,14 @@ EXAMPLES = [
 ]
 
 
+def with_derived(context: Context, methodology: Any, evidence: Any) -> Context:
+    """``context`` with the facts the service works out from the asset before ``verify`` (derived_facts)."""
+    if context.asset is None:
+        return context
+    extra = methodology.derived_facts(evidence, methodology.Params(), context.asset)
+    return dataclasses.replace(context, extra=extra)
+
+
 def context_for(methodology_id: str) -> Context:
     if methodology_id == "rooftop_solar":
         return PARTNER_PV
@@ -90,7 +99,9 @@ def test_worked_example_v2(
     assert methodology.version == "2.0.0"
     parsed = methodology.Evidence.model_validate(evidence)
     params = methodology.Params()
-    verdict = methodology.verify(parsed, params, context_for(methodology_id))
+    verdict = methodology.verify(
+        parsed, params, with_derived(context_for(methodology_id), methodology, parsed)
+    )
     assert verdict.reasons == reasons
     if grams is not None:
         quantity = methodology.quantify(parsed, params)
@@ -155,8 +166,10 @@ def test_solar_capacity_must_come_from_a_partners_record() -> None:
     pv = REGISTRY.current("rooftop_solar")
     evidence = pv.Evidence.model_validate(solar("10", *JUNE_21))
     declared = Context(now=AFTER_JUNE, zone=ZONE, asset=PV, asset_source="resident")
-    assert pv.verify(evidence, pv.Params(), declared).reasons == ("unverified_asset",)
-    assert pv.verify(evidence, pv.Params(), PARTNER_PV).accepted
+    assert pv.verify(evidence, pv.Params(), with_derived(declared, pv, evidence)).reasons == (
+        "unverified_asset",
+    )
+    assert pv.verify(evidence, pv.Params(), with_derived(PARTNER_PV, pv, evidence)).accepted
 
 
 def test_car_free_day_v2_checks() -> None:
