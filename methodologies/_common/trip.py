@@ -29,6 +29,7 @@ from methodologies._sdk import (
     Params,
     Quantity,
     Verdict,
+    personal,
     setting,
 )
 
@@ -40,10 +41,14 @@ class TripEvidence(Evidence):
     boarded_at: AwareDatetime = Field(description="tap-in / boarding time, with zone")
     alighted_at: AwareDatetime = Field(description="tap-out / alighting time, with zone")
     distance_m: int = Field(gt=0, le=1_000_000, description="operator's distance along the route, metres")
-    route_id: str | None = Field(default=None, max_length=64, description="the route or line")
-    boarding_stop_id: str | None = Field(default=None, max_length=64, description="boarding stop / station")
-    alighting_stop_id: str | None = Field(default=None, max_length=64, description="alighting stop / station")
-    vehicle_id: str | None = Field(default=None, max_length=64, description="the vehicle, if known")
+    route_id: str | None = personal(default=None, max_length=64, description="the route or line")
+    boarding_stop_id: str | None = personal(
+        default=None, max_length=64, description="boarding stop / station"
+    )
+    alighting_stop_id: str | None = personal(
+        default=None, max_length=64, description="alighting stop / station"
+    )
+    vehicle_id: str | None = personal(default=None, max_length=64, description="the vehicle, if known")
 
 
 class TripLimits(Params):

@@ -6,7 +6,7 @@ entry-point group; its ``api_version`` must equal :data:`API_VERSION`.
 
 from methodologies._sdk.api import API_VERSION
 from methodologies._sdk.context import Context, Usage
-from methodologies._sdk.evidence import HASHED, Evidence, identifier
+from methodologies._sdk.evidence import HASHED, Evidence, identifier, personal
 from methodologies._sdk.families import FAMILIES, FAMILY_IDS, Family
 from methodologies._sdk.params import Conservative, Params, factor, setting
 from methodologies._sdk.protocol import BaseMethodology, Cap, Claim, Exclusive, Methodology, Occupancy
@@ -39,5 +39,6 @@ __all__ = [
     "factor",
     "floor_grams",
     "identifier",
+    "personal",
     "setting",
 ]

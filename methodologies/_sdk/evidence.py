@@ -3,6 +3,10 @@
 Fields that could identify a person (a plate, an account or order number, an IMEI) are declared with
 :func:`identifier`. Tanbi replaces their values with its own keyed hash before anything is stored, so a
 methodology only ever sees the hash, and the same plate reported by two partners is the same value.
+
+Fields that say where a person goes or what they use (a stop, a bike, a charger, a rooftop's coordinates)
+are declared with :func:`personal`. They are stored as sent, because checks compare them, and when the
+resident erases their account they are replaced by pseudonyms (or, on an asset, removed).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 IDENTIFIER = "x-tanbi-identifier"
+PERSONAL = "x-tanbi-personal"
 # What Tanbi's hash of an identifier looks like: a version tag and 64 hex digits of HMAC-SHA256.
 HASHED = re.compile(r"^hk1:[0-9a-f]{64}$")
 
@@ -33,6 +38,16 @@ def identifier(kind: str, *, description: str = "", **constraints: Any) -> Any:
     )
 
 
+def personal(*, description: str = "", **constraints: Any) -> Any:
+    """A field about the person's movements or belongings: pseudonymised (or removed) on erasure."""
+    return Field(
+        description=(description + " " if description else "")
+        + "(personal: replaced by a pseudonym when the resident erases their account)",
+        json_schema_extra={PERSONAL: True},
+        **constraints,
+    )
+
+
 class Evidence(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -47,3 +62,12 @@ class Evidence(BaseModel):
             if isinstance(extra, dict) and extra.get(IDENTIFIER):
                 found[name] = str(extra[IDENTIFIER])
         return found
+
+    @classmethod
+    def personal_fields(cls) -> tuple[str, ...]:
+        """Names of the fields declared with :func:`personal`."""
+        return tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(PERSONAL)
+        )

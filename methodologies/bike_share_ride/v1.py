@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field
 
 from methodologies._common.sources import TANBI_V1
 from methodologies._common.trip import TripLimits, TripMethodology
-from methodologies._sdk import Evidence, factor, setting
+from methodologies._sdk import Evidence, factor, personal, setting
 
 WUHAN = "武汉 武碳江湖 bike-share factor (the lower of its published values; 93.3 g/km in 2025)"
 
@@ -19,7 +19,7 @@ class BikeRideEvidence(Evidence):
     started_at: AwareDatetime
     ended_at: AwareDatetime
     distance_m: int = Field(gt=0, le=1_000_000, description="metres ridden (operator's GPS track)")
-    bike_id: str = Field(min_length=1, max_length=64)
+    bike_id: str = personal(min_length=1, max_length=64, description="the operator's bike number")
     electric: bool = Field(default=False, description="an e-bike; not credited in v1")
 
 

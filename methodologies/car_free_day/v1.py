@@ -22,12 +22,13 @@ from methodologies._sdk import (
     Quantity,
     Verdict,
     factor,
+    personal,
     setting,
 )
 
 
 class CarFreeDayEvidence(Evidence):
-    vehicle_ref: str = Field(min_length=8, max_length=128, description="the partner's hash of the plate")
+    vehicle_ref: str = personal(min_length=8, max_length=128, description="the partner's hash of the plate")
     fuel: Literal["gasoline", "diesel", "electric", "plug_in_hybrid", "hybrid", "other"]
     date: dt.date = Field(description="the local calendar day the car stayed parked")
     odometer_start_km: Decimal = Field(ge=0, le=10_000_000, max_digits=12, decimal_places=3)

@@ -28,6 +28,7 @@ from methodologies._sdk import (
     Quantity,
     Verdict,
     factor,
+    personal,
     setting,
 )
 
@@ -38,12 +39,12 @@ OCPI_TOLERANCE = (
 
 
 class ChargingEvidence(Evidence):
-    session_id: str = Field(min_length=1, max_length=64, description="operator's session id (OCPI CDR id)")
+    session_id: str = personal(min_length=1, max_length=64, description="operator's session id (OCPI CDR id)")
     started_at: AwareDatetime
     ended_at: AwareDatetime
     energy_kwh: Decimal = Field(gt=0, le=1000, max_digits=12, decimal_places=6)
     max_power_kw: Decimal = Field(gt=0, le=1000, max_digits=10, decimal_places=4, description="EVSE rating")
-    evse_id: str = Field(min_length=1, max_length=64, description="EVSE id, e.g. BE*BEC*E041503001")
+    evse_id: str = personal(min_length=1, max_length=64, description="EVSE id, e.g. BE*BEC*E041503001")
     vehicle_kind: Literal["private_car", "taxi", "ride_hailing", "bus", "truck", "other"] = "private_car"
 
 

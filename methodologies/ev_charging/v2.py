@@ -37,6 +37,7 @@ from methodologies._sdk import (
     Quantity,
     Verdict,
     factor,
+    personal,
     setting,
 )
 from methodologies.ev_charging.v1 import OCPI_TOLERANCE, operator_of
@@ -49,12 +50,12 @@ PRIVATE_CAR_SIZING = (
 
 
 class ChargingEvidenceV2(Evidence):
-    session_id: str = Field(min_length=1, max_length=64, description="operator's session id (OCPI CDR id)")
+    session_id: str = personal(min_length=1, max_length=64, description="operator's session id (OCPI CDR id)")
     started_at: AwareDatetime
     ended_at: AwareDatetime
     energy_kwh: Decimal = Field(gt=0, le=1000, max_digits=12, decimal_places=6, description="kWh charged")
     max_power_kw: Decimal = Field(gt=0, le=1000, max_digits=10, decimal_places=4, description="EVSE kW")
-    evse_id: str = Field(min_length=1, max_length=64, description="EVSE id, e.g. CN*TNB*E0001")
+    evse_id: str = personal(min_length=1, max_length=64, description="EVSE id, e.g. CN*TNB*E0001")
     vehicle_kind: VEHICLE_KINDS | None = Field(
         default=None, description="what the partner knows the car to be; only private_car is eligible"
     )

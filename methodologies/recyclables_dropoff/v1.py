@@ -31,6 +31,7 @@ from methodologies._sdk import (
     Verdict,
     factor,
     identifier,
+    personal,
     setting,
 )
 
@@ -82,7 +83,7 @@ class DropoffEvidence(Evidence):
         description="the machine's or station's ticket / transaction number, unique across the operator's "
         "network",
     )
-    station_id: str = Field(min_length=1, max_length=64, description="the machine's or station's id")
+    station_id: str = personal(min_length=1, max_length=64, description="the machine's or station's id")
     dropped_at: AwareDatetime = Field(description="when the items were weighed in, with zone")
     items: list[DroppedItem] = Field(
         min_length=1, max_length=20, description="the ticket's weighed lines, {material, kg}"

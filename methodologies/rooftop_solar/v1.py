@@ -6,6 +6,7 @@ Plausibility: energy <= capacity_kWp x clear-sky POA insolation (kWh/m² at 1 kW
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from methodologies._sdk import (
     Quantity,
     Verdict,
     factor,
+    personal,
     setting,
 )
 from methodologies.rooftop_solar.clearsky import insolation_kwh_per_m2
@@ -35,15 +37,15 @@ class PvSystem(Evidence):
     """A registered PV system (the asset rooftop_solar evidence refers to by ``system_id``)."""
 
     capacity_kwp: Decimal = Field(gt=0, le=1000, max_digits=10, decimal_places=4)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: float = personal(ge=-90, le=90, description="the site's latitude, degrees")
+    longitude: float = personal(ge=-180, le=180, description="the site's longitude, degrees")
     tilt_deg: float = Field(ge=0, le=90)
     azimuth_deg: float = Field(ge=0, lt=360, description="180 = facing south")
     grid_connected_on: dt.date
 
 
 class GenerationEvidence(Evidence):
-    system_id: str = Field(min_length=1, max_length=64)
+    system_id: str = personal(min_length=1, max_length=64, description="the registered system's id")
     period_start: AwareDatetime
     period_end: AwareDatetime
     energy_kwh: Decimal | None = Field(default=None, ge=0, **KWH)
@@ -102,7 +104,7 @@ class RooftopSolarV1(BaseMethodology):
             return Verdict.reject("invalid_interval")
         if context.asset is None:
             return Verdict.reject("unregistered_asset")
-        system = PvSystem.model_validate(context.asset)
+        connected = dt.date.fromisoformat(str(context.asset["grid_connected_on"]))
         reasons = window_reasons(
             evidence.period_end,
             context,
@@ -111,14 +113,24 @@ class RooftopSolarV1(BaseMethodology):
         )
         if evidence.period_end - evidence.period_start > dt.timedelta(days=params.max_period_days):
             reasons.append("period_too_long")
-        if context.local_date(evidence.period_start) < system.grid_connected_on:
+        if context.local_date(evidence.period_start) < connected:
             reasons.append("before_grid_connection")
         reasons += _meter_reasons(evidence, context.previous)
         if evidence.gec_issued_kwh > evidence.generated_kwh:
             reasons.append("gec_exceeds_generation")
-        if not reasons and evidence.generated_kwh > _clear_sky_limit(system, evidence, params):
+        if not reasons and evidence.generated_kwh > stored_or_computed_limit(context, evidence, params):
             reasons.append("exceeds_clear_sky")
         return Verdict.of(reasons)
+
+    def derived_facts(
+        self, evidence: GenerationEvidence, params: RooftopSolarParams, asset: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """The clear-sky bound of the period at the system's site, kept with the action so that the site's
+        coordinates (erased with their owner) are not needed to re-verify it."""
+        if evidence.period_end <= evidence.period_start:
+            return {}
+        limit = _clear_sky_limit(PvSystem.model_validate(asset), evidence, params)
+        return {"clear_sky_limit_kwh": str(limit)}
 
     def quantify(self, evidence: GenerationEvidence, params: RooftopSolarParams) -> Quantity:
         credited_kwh = evidence.generated_kwh - evidence.gec_issued_kwh
@@ -159,6 +171,17 @@ def _meter_reasons(evidence: GenerationEvidence, previous: Any) -> list[str]:
     if last_end is not None and evidence.meter_start_kwh < Decimal(str(last_end)):
         return ["meter_rollback"]
     return []
+
+
+def stored_or_computed_limit(
+    context: Context, evidence: GenerationEvidence, params: RooftopSolarParams
+) -> Decimal:
+    """The bound stored with the action (``derived_facts``), or, for an action recorded before bounds were
+    stored, the bound worked out from the asset as it was then."""
+    stored = context.extra.get("clear_sky_limit_kwh")
+    if stored is not None:
+        return Decimal(stored)
+    return _clear_sky_limit(PvSystem.model_validate(context.asset), evidence, params)
 
 
 def _clear_sky_limit(system: PvSystem, evidence: GenerationEvidence, params: RooftopSolarParams) -> Decimal:

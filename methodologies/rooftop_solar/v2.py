@@ -32,6 +32,7 @@ from methodologies._sdk import (
     Quantity,
     Verdict,
     factor,
+    personal,
     setting,
 )
 from methodologies.rooftop_solar.clearsky import insolation_kwh_per_m2
@@ -47,7 +48,7 @@ PROPORTION = (
 
 
 class GenerationEvidenceV2(Evidence):
-    system_id: str = Field(
+    system_id: str = personal(
         min_length=1, max_length=64, description="the partner's id of the registered system"
     )
     period_start: AwareDatetime
@@ -164,8 +165,7 @@ class RooftopSolarV2(BaseMethodology):
         reasons += _meter_reasons(evidence, context.previous)
         if evidence.gec_issued_kwh > evidence.generated_kwh:
             reasons.append("gec_exceeds_generation")
-        limit = context.extra.get("clear_sky_limit_kwh")
-        if not reasons and (limit is None or evidence.generated_kwh > Decimal(limit)):
+        if not reasons and evidence.generated_kwh > _limit(context, evidence, params):
             reasons.append("exceeds_clear_sky")
         return Verdict.of(reasons)
 
@@ -223,6 +223,15 @@ class RooftopSolarV2(BaseMethodology):
 
     def history_key(self, evidence: GenerationEvidenceV2) -> str | None:
         return f"pv:{evidence.system_id}"
+
+
+def _limit(context: Context, evidence: GenerationEvidenceV2, params: RooftopSolarParamsV2) -> Decimal:
+    """The bound stored with the action, or for one recorded before bounds were stored, worked out from
+    the asset as it was then."""
+    stored = context.extra.get("clear_sky_limit_kwh")
+    if stored is not None:
+        return Decimal(stored)
+    return clear_sky_limit(PvSystem.model_validate(context.asset), evidence, params)
 
 
 def clear_sky_limit(system: PvSystem, evidence: Any, params: RooftopSolarParamsV2) -> Decimal:

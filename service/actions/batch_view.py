@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
 from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim
-from service.actions.repository import ActionRepository
+from service.actions.repository import ActionRepository, action_or_erased
 from service.db.bulk import any_of
 from service.methodology.models import ParamVersion
 from service.methodology.params import ParamService, ResolvedParams, select_version
@@ -70,7 +70,9 @@ class BatchHistory(ActionRepository):
         await self._load_assets(lookups.assets)
         await self._load_history(lookups.history)
         await self._load_spans(lookups.scopes)
-        self._claims = await self._load_pairs(EvidenceClaim.key, EvidenceClaim.action_id, lookups.claims)
+        self._claims = await self._load_pairs(
+            EvidenceClaim.key, action_or_erased(EvidenceClaim.action_id), lookups.claims
+        )
         self._counters = await self._load_pairs(CapCounter.key, CapCounter.used_micro, lookups.counters)
 
     # what assess asks -------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ class BatchHistory(ActionRepository):
             return
         keys = sorted(scopes)
         stmt = sa.text(
-            "SELECT o.scope_key, o.action_id, o.starts_at, o.ends_at FROM action_occupancy o "
+            "SELECT o.scope_key, COALESCE(o.action_id, 0), o.starts_at, o.ends_at FROM action_occupancy o "
             "JOIN unnest(CAST(:keys AS text[]), CAST(:starts AS timestamptz[]), "
             "CAST(:ends AS timestamptz[])) AS w(scope_key, starts_at, ends_at) "
             "ON o.scope_key = w.scope_key AND o.starts_at < w.ends_at AND o.ends_at > w.starts_at"

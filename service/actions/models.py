@@ -66,7 +66,8 @@ class Occupancy(Base):
     __table_args__ = (sa.Index("ix_action_occupancy_scope_key_starts_at", "scope_key", "starts_at"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    # None once the owner's erasure detached the span (service/residents/erasure.py).
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
     scope_key: Mapped[str] = mapped_column(sa.String(160))
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
@@ -78,7 +79,8 @@ class EvidenceClaim(Base):
     __tablename__ = "evidence_claims"
 
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    # None once the owner's erasure detached the claim: the evidence stays claimed, by nobody traceable.
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
 
 
 class CapCounter(Base):

@@ -12,6 +12,12 @@ from service.actions.models import Action, ActionStatus, Asset, CapCounter, Evid
 from service.db.sql import insert_ignoring_conflict
 
 
+def action_or_erased(action_id: sa.ColumnElement[int | None]) -> sa.ColumnElement[int]:
+    """The action a claim or span belongs to, or 0 where its resident's erasure detached it (the guard
+    stays: the same invoice or meter period is still refused, only no longer traceable to an action)."""
+    return sa.func.coalesce(action_id, 0)
+
+
 class ActionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -28,16 +34,18 @@ class ActionRepository:
 
     async def overlapping(self, scope_key: str, start: dt.datetime, end: dt.datetime) -> list[int]:
         stmt = (
-            sa.select(Occupancy.action_id)
+            sa.select(action_or_erased(Occupancy.action_id))
             .where(Occupancy.scope_key == scope_key, Occupancy.starts_at < end, Occupancy.ends_at > start)
-            .order_by(Occupancy.action_id)
+            .order_by(Occupancy.id)
         )
         return list((await self.session.scalars(stmt)).all())
 
     async def claimed(self, keys: list[str]) -> dict[str, int]:
         if not keys:
             return {}
-        stmt = sa.select(EvidenceClaim.key, EvidenceClaim.action_id).where(EvidenceClaim.key.in_(keys))
+        stmt = sa.select(EvidenceClaim.key, action_or_erased(EvidenceClaim.action_id)).where(
+            EvidenceClaim.key.in_(keys)
+        )
         return dict((await self.session.execute(stmt)).all())
 
     async def counters(self, keys: list[str]) -> dict[str, int]:

@@ -154,13 +154,18 @@ class MeController(Controller):
         "",
         operation_id="me_delete",
         status_code=204,
-        summary="Delete the account (books keep an anonymous id)",
+        summary="Delete the account: personal data erased, history unlinked, books kept anonymously",
+        description="What is erased, what is kept and why: docs/privacy.md.",
     )
     async def remove(
-        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+        self,
+        request: Request,  # type: ignore[type-arg]
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> None:
         resident = await active_resident(db_session, principal.resident_id)
-        await delete_account(db_session, resident.id, utcnow())
+        services = request.app.state.services
+        await delete_account(db_session, services.registry, services.settings.zone, resident.id, utcnow())
 
 
 def _me_out(resident) -> MeOut:  # type: ignore[no-untyped-def]

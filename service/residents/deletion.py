@@ -5,14 +5,14 @@ balance) but nothing on it identifies a person any more: phone and WeChat hashes
 erased. Bindings are ended (partners' events stop being credited), refresh tokens revoked, unused pay-codes
 deleted. Signing in again with the same phone or WeChat account makes a new, unrelated resident.
 
-Kept on purpose: actions with their evidence and registered assets. An auditor must be able to replay
-every credit from its stored facts, and neither carries a name, phone or WeChat id once the resident row
-is anonymised.
+The history is then unlinked (service/residents/erasure.py): partner subjects, identifying and personal
+evidence and asset coordinates go; what a replay and an audit need stays (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +22,14 @@ from service.errors import NotFound
 from service.identity.models import RefreshToken, Resident
 from service.identity.principal import Role
 from service.merchants.models import PayCode
+from service.methodology.registry import Registry
 from service.partners.models import Binding
+from service.residents.erasure import erase_history
 
 
-async def delete_account(session: AsyncSession, resident_id: int, now: dt.datetime) -> None:
+async def delete_account(
+    session: AsyncSession, registry: Registry, zone: ZoneInfo, resident_id: int, now: dt.datetime
+) -> None:
     resident = await session.get(Resident, resident_id, with_for_update=True)
     if resident is None or resident.deleted_at is not None:
         raise NotFound("this account does not exist", code="resident_not_found")
@@ -47,5 +51,6 @@ async def delete_account(session: AsyncSession, resident_id: int, now: dt.dateti
         .values(revoked_at=now)
     )
     await session.execute(sa.delete(PayCode).where(PayCode.resident_id == resident_id))
-    await audit(session, f"resident:{resident_id}", "resident.delete", f"resident:{resident_id}", {})
+    erased = await erase_history(session, registry, zone, resident_id)
+    await audit(session, f"resident:{resident_id}", "resident.delete", f"resident:{resident_id}", erased)
     await session.flush()
