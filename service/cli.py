@@ -155,7 +155,7 @@ async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _register_subcommands() -> None:
     from service.actions.cli import action_group
-    from service.city.cli import rollup_group
+    from service.city.cli import city_group, rollup_group
     from service.identity.cli import city_user_group
     from service.merchants.cli import merchant_group
     from service.partners.cli import partner_group
@@ -165,6 +165,7 @@ def _register_subcommands() -> None:
     main.add_command(merchant_group)
     main.add_command(city_user_group)
     main.add_command(rollup_group)
+    main.add_command(city_group)
 
 
 _register_subcommands()

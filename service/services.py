@@ -71,6 +71,8 @@ async def start_services(settings: Settings, database: Database | None = None, *
         )
         services.queue.context["queue"] = services.queue
     if periodic and not settings.redis_url:
+        # The city reads the published grid: publish it before the first request, not minutes later.
+        await JOBS["publish_city"]({**services.job_context, "job_try": 1})
         services.periodic = PeriodicRunner(services.job_context)
         services.periodic.start()
     return services

@@ -67,6 +67,8 @@ class JobSettings(BaseModel):
     expiry_sweep_seconds: int = Field(default=3600, ge=1)
     event_sweep_seconds: int = Field(default=30, ge=1)
     voucher_sweep_seconds: int = Field(default=60, ge=1)
+    # How often the embedded runner publishes the city's grid (the worker: every 5 minutes).
+    city_publish_seconds: int = Field(default=300, ge=1)
 
 
 class WechatSettings(BaseModel):

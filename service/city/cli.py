@@ -1,4 +1,4 @@
-"""``tanbi rollup verify`` and ``tanbi rollup rebuild``."""
+"""``tanbi rollup verify``, ``tanbi rollup rebuild`` and ``tanbi city publish``."""
 
 from __future__ import annotations
 
@@ -48,6 +48,28 @@ def rollup_rebuild() -> None:
 
     counted = asyncio.run(_in_session(load_settings(), rebuild_rollups, commit=True))
     click.echo(f"roll-ups rebuilt from {counted} actions")
+
+
+@click.group("city")
+def city_group() -> None:
+    """What the city reads: the published grid of reductions."""
+
+
+@city_group.command("publish")
+def city_publish() -> None:
+    """Publish the grid from the roll-ups now (the worker does it every 5 minutes)."""
+    published = asyncio.run(_in_session(load_settings(), _publish, commit=True))
+    click.echo(
+        f"published {published.cells} cells ({published.hidden} suppressed) in {published.seconds:.1f} s"
+    )
+
+
+async def _publish(session: Any, settings: Settings) -> Any:
+    from service.city.publication import publish
+    from service.db.base import utcnow
+    from service.methodology.registry import load_registry
+
+    return await publish(session, settings.city.k_anonymity, load_registry().families(), utcnow())
 
 
 async def _in_session(settings: Settings, work: Callable[..., Awaitable[Any]], *, commit: bool) -> Any:

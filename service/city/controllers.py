@@ -80,10 +80,10 @@ class CityController(Controller):
         settings = request.app.state.services.settings
         today = utcnow().astimezone(settings.zone).date()
         first = query_date(from_, "from") if from_ else today.replace(month=1, day=1)
-        last = query_date(to, "to") if to else today
+        last = query_date(to, "to") if to else today.replace(month=12, day=31)
         families = request.app.state.services.registry.families()
         dims = parse_group_by(group_by)
-        report = await reductions(session, settings.city.k_anonymity, first, last, dims, families)
+        report = await reductions(session, first, last, dims, families)
         return _report_csv(report) if as_csv else Response(report_json(report))
 
 
@@ -104,6 +104,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "to": report.last.isoformat(),
         "group_by": report.group_by,
         "k": report.k,
+        "published_at": report.published_at.isoformat() if report.published_at else None,
         "groups": [cell.public() for cell in report.groups],
         "total": report.total.public() if report.total else None,
     }

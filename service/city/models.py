@@ -61,3 +61,34 @@ class RollupParticipants(Base):
     district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     participants: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CityCell(Base):
+    """A published cell of the city's grid (service/city/grid.py): what every city read returns.
+
+    Rebuilt whole by each publication, so every answer comes from one consistent suppression. A hidden
+    cell keeps its key and the reason, never its values."""
+
+    __tablename__ = "city_cells"
+
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    scenario: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    grams: Mapped[int | None] = mapped_column(sa.BigInteger)
+    actions: Mapped[int | None] = mapped_column(sa.BigInteger)
+    coins: Mapped[int | None] = mapped_column(sa.BigInteger)
+    participants: Mapped[int | None] = mapped_column(sa.BigInteger)
+    suppressed: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class CityPublication(Base):
+    """When the grid was last published, with which k, and how much of it is hidden."""
+
+    __tablename__ = "city_publications"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    published_at: Mapped[dt.datetime]
+    k: Mapped[int] = mapped_column(sa.Integer)
+    cells: Mapped[int] = mapped_column(sa.Integer)
+    hidden: Mapped[int] = mapped_column(sa.Integer)

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import FAMILIES
 from service.city import periods
-from service.city.models import ALL, FAMILY, RollupCounter, RollupParticipants, family_key
-from service.city.suppression import PRIMARY
+from service.city.models import ALL, FAMILY, CityCell, RollupCounter, family_key
+from service.city.publication import latest
 from service.city.targets import load_targets, progress
 from service.ledger.models import Account, AccountKind
 from service.methodology.registry import Registry
@@ -24,27 +24,28 @@ GRAMS_PER_TONNE = 1_000_000
 async def summary(
     session: AsyncSession, city: CitySettings, registry: Registry, today: dt.date, now: dt.datetime
 ) -> dict[str, Any]:
+    """Totals are the published grid's cells (all time and this year, overall and per family), so they
+    share the reductions' suppression; coins and targets are live."""
     year = periods.start("y", today)
     families = registry.families()
-    by_methodology = await _totals(session, year)
     live = await _live_families(session, families, today - dt.timedelta(days=city.live_window_days - 1))
-    people = await _people(session, year)
-    to_date, this_year = _sum(by_methodology.values())
-    blocks = {
-        "to_date": to_date | {"participants": people.get(("a", periods.EPOCH, ALL), 0)},
-        "this_year": {"year": today.year} | this_year | {"participants": people.get(("y", year, ALL), 0)},
-    }
+    cells = await _published(session, year)
+    publication = await latest(session)
+    to_date = _block(cells.get(("a", ALL)))
+    this_year = _block(cells.get(("y", ALL)))
+    annual = this_year["grams"] if not this_year["suppressed"] else 0
     actual = {
         "live_scenarios": float(len(live)),
-        "annual_tonnes": round(this_year["grams"] / GRAMS_PER_TONNE, 2),
+        "annual_tonnes": round(annual / GRAMS_PER_TONNE, 2),
     }
-    k = city.k_anonymity
     return {
         "as_of": now.isoformat(),
-        "k": k,
+        "published_at": publication.published_at.isoformat() if publication else None,
+        "k": publication.k if publication else city.k_anonymity,
         "today": today.isoformat(),
-        **{name: _k_anonymous(block, k) for name, block in blocks.items()},
-        "families": _by_family(by_methodology, families, people, year, live, k),
+        "to_date": to_date,
+        "this_year": {"year": today.year} | this_year,
+        "families": _by_family(cells, families, live),
         "coins": await coins(session),
         "methodologies": methodology_labels(registry),
         "family_labels": [{"id": f.id, "zh": f.zh, "en": f.en} for f in FAMILIES],
@@ -54,41 +55,31 @@ async def summary(
     }
 
 
-NAMES = ("grams", "actions", "coins")
-Sums = tuple[dict[str, int], dict[str, int]]  # all time, this year
+NAMES = ("grams", "actions", "coins", "participants")
 
 
-async def _totals(session: AsyncSession, year: dt.date) -> dict[str, Sums]:
-    """All-time and this year's sums per methodology, in one pass over the counters."""
-    c = RollupCounter.__table__.c
-    in_year = c.day >= year
-    rows = await session.execute(
-        sa.select(
-            c.methodology_id,
-            sa.func.sum(c.grams),
-            sa.func.sum(c.actions),
-            sa.func.sum(c.coins),
-            sa.func.sum(sa.case((in_year, c.grams), else_=0)),
-            sa.func.sum(sa.case((in_year, c.actions), else_=0)),
-            sa.func.sum(sa.case((in_year, c.coins), else_=0)),
-        ).group_by(c.methodology_id)
-    )
-    return {
-        row[0]: (
-            dict(zip(NAMES, map(int, row[1:4]), strict=True)),
-            dict(zip(NAMES, map(int, row[4:7]), strict=True)),
+async def _published(session: AsyncSession, year: dt.date) -> dict[tuple[str, str], CityCell]:
+    """All-time and this year's cells over all districts, overall and per family, by (kind, scenario)."""
+    c = CityCell.__table__.c
+    rows = await session.scalars(
+        sa.select(CityCell).where(
+            sa.or_(
+                sa.and_(c.kind == "a", c.period == periods.EPOCH), sa.and_(c.kind == "y", c.period == year)
+            ),
+            sa.or_(c.scenario == ALL, c.scenario.startswith(FAMILY)),
+            c.district == ALL,
         )
-        for row in rows
-    }
+    )
+    return {(row.kind, row.scenario): row for row in rows}
 
 
-def _sum(parts: Any) -> Sums:
-    to_date, this_year = dict.fromkeys(NAMES, 0), dict.fromkeys(NAMES, 0)
-    for all_time, year in parts:
-        for name in NAMES:
-            to_date[name] += all_time[name]
-            this_year[name] += year[name]
-    return to_date, this_year
+def _block(cell: CityCell | None) -> dict[str, Any]:
+    """A published cell's numbers; a cell without actions is zeros (nothing to hide)."""
+    if cell is None:
+        return dict.fromkeys(NAMES, 0) | {"suppressed": False}
+    if cell.suppressed:
+        return dict.fromkeys(NAMES, None) | {"suppressed": True, "reason": cell.suppressed}
+    return {name: getattr(cell, name) for name in NAMES} | {"suppressed": False}
 
 
 async def _live_families(session: AsyncSession, families: dict[str, str], live_from: dt.date) -> set[str]:
@@ -103,67 +94,25 @@ async def _live_families(session: AsyncSession, families: dict[str, str], live_f
     return {families[m] for m in rows if m in families}
 
 
-async def _people(session: AsyncSession, year: dt.date) -> dict[tuple[str, dt.date, str], int]:
-    """Participants all time and this year, overall (``*``) and per family (``family:<id>``)."""
-    t = RollupParticipants.__table__.c
-    rows = await session.execute(
-        sa.select(t.kind, t.period, t.methodology_id, sa.func.sum(t.participants))
-        .where(
-            sa.or_(
-                sa.and_(t.kind == "a", t.period == periods.EPOCH), sa.and_(t.kind == "y", t.period == year)
-            ),
-            sa.or_(t.methodology_id == ALL, t.methodology_id.startswith(FAMILY)),
-            t.district == ALL,
-        )
-        .group_by(t.kind, t.period, t.methodology_id)
-    )
-    return {
-        (
-            kind,
-            periods.start(kind, period) if isinstance(period, dt.date) else dt.date.fromisoformat(period),
-            scenario,
-        ): int(n)
-        for kind, period, scenario, n in rows
-    }
-
-
 def _by_family(
-    by_methodology: dict[str, Sums],
-    families: dict[str, str],
-    people: dict[tuple[str, dt.date, str], int],
-    year: dt.date,
-    live: set[str],
-    k: int,
+    cells: dict[tuple[str, str], CityCell], families: dict[str, str], live: set[str]
 ) -> list[dict[str, Any]]:
-    """Each of the plan's families: its methodologies, whether it is live, and its k-anonymous totals."""
+    """Each of the plan's families: its methodologies, whether it is live, and its published totals."""
     out = []
     for f in FAMILIES:
-        members = sorted(m for m, family in families.items() if family == f.id)
-        to_date, this_year = _sum(by_methodology[m] for m in members if m in by_methodology)
         key = family_key(f.id)
         out.append(
             {
                 "id": f.id,
                 "zh": f.zh,
                 "en": f.en,
-                "methodologies": members,
+                "methodologies": sorted(m for m, family in families.items() if family == f.id),
                 "live": f.id in live,
-                "to_date": _k_anonymous(
-                    to_date | {"participants": people.get(("a", periods.EPOCH, key), 0)}, k
-                ),
-                "this_year": _k_anonymous(this_year | {"participants": people.get(("y", year, key), 0)}, k),
+                "to_date": _block(cells.get(("a", key))),
+                "this_year": _block(cells.get(("y", key))),
             }
         )
     return out
-
-
-def _k_anonymous(block: dict[str, Any], k: int) -> dict[str, Any]:
-    if block["participants"] >= k:
-        return block | {"suppressed": False}
-    return {name: (None if name != "year" else value) for name, value in block.items()} | {
-        "suppressed": True,
-        "reason": PRIMARY,
-    }
 
 
 async def coins(session: AsyncSession) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.city import jobs as city_jobs
 from service.jobs.queue import JobFunction
 from service.ledger import jobs as ledger_jobs
 from service.merchants import jobs as merchant_jobs
@@ -25,6 +26,7 @@ JOBS: dict[str, JobFunction] = {
     "process_partner_events": partner_jobs.process_partner_events,
     "sweep_partner_events": partner_jobs.sweep_partner_events,
     "lapse_vouchers": merchant_jobs.lapse_vouchers,
+    "publish_city": city_jobs.publish_city,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -34,4 +36,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("expire_lots", minute={5}, hour=None, setting="expiry_sweep_seconds"),
     Periodic("sweep_partner_events", minute=None, hour=None, setting="event_sweep_seconds"),
     Periodic("lapse_vouchers", minute=None, hour=None, setting="voucher_sweep_seconds"),
+    # The city reads the published grid: a few minutes behind the credits, never a live sum.
+    Periodic("publish_city", minute=set(range(0, 60, 5)), hour=None, setting="city_publish_seconds"),
 )

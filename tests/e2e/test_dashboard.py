@@ -50,7 +50,8 @@ def api(served) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     months = _last_months(today, 12)
 
     def reductions(first: str, group_by: str) -> dict[str, Any]:
-        query = {"from": first, "to": today.isoformat(), "group_by": group_by}
+        month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        query = {"from": first, "to": month_end.isoformat(), "group_by": group_by}
         response = httpx.get(f"{base}/v1/city/reductions", params=query, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()

@@ -40,9 +40,11 @@ async function load() {
     const token = await signIn(key);
     const summary = await getJson("/v1/city/summary", token);
     const today = summary.today;
+    // The city reads whole calendar periods (so no two answers can be subtracted): whole months here.
+    const monthEnd = lastDayOfMonth(today);
     const [trend, districts] = await Promise.all([
-      getJson(`/v1/city/reductions?from=${monthsBack(today, 11)}&to=${today}&group_by=month,family`, token),
-      getJson(`/v1/city/reductions?from=${today.slice(0, 8)}01&to=${today}&group_by=district`, token),
+      getJson(`/v1/city/reductions?from=${monthsBack(today, 11)}&to=${monthEnd}&group_by=month,family`, token),
+      getJson(`/v1/city/reductions?from=${today.slice(0, 8)}01&to=${monthEnd}&group_by=district`, token),
     ]);
     render(summary, trend, districts);
   } catch (error) {
@@ -299,6 +301,12 @@ function monthsBack(isoDay, months) {
   const [year, month] = isoDay.split("-").map(Number);
   const index = year * 12 + (month - 1) - months;
   return `${Math.floor(index / 12)}-${pad(index % 12 + 1)}-01`;
+}
+
+function lastDayOfMonth(isoDay) {
+  const [year, month] = isoDay.split("-").map(Number);
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate(); // day 0 of the next month
+  return `${year}-${pad(month)}-${pad(last)}`;
 }
 
 function monthsBetween(first, last) {

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from service.city.publication import publish
+from service.db.base import utcnow
 from service.identity.models import Resident
 from service.methodology.registry import Registry, load_registry
 from tests.integration.actions.conftest import ZONE, actions_for, bike, bus, new_resident
@@ -29,6 +31,13 @@ async def trips(
         assert recorded.action.status == "accepted", recorded.action.reasons
     await session.flush()
     return resident
+
+
+async def published(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    """What the publishing job does every few minutes, now."""
+    async with database.session() as session:
+        await publish(session, settings.city.k_anonymity, registry.families(), utcnow())
+        await session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,20 @@
-"""The city's reductions: exact distinct participants over any range, and suppression that holds."""
+"""The city's reductions: cells of the published grid, with exact distinct participants per period."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
+import pytest
 import sqlalchemy as sa
 
 from service.actions.models import Action
 from service.city import rollups
+from service.city.publication import publish
 from service.city.reductions import reductions
 from service.city.verify import verify_rollups
+from service.db.base import utcnow
+from service.errors import Invalid
 from service.ledger.service import Ledger
 from tests.integration.actions.conftest import ZONE
 from tests.integration.city.conftest import trips
@@ -40,7 +44,11 @@ async def _truth(session, first: dt.date, last: dt.date) -> dict[tuple[str, str]
     return out
 
 
-async def test_participants_are_exact_over_any_range(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+async def _published(session, families=FAMILIES) -> None:  # type: ignore[no-untyped-def]
+    await publish(session, 1, families, utcnow())  # k = 1: every cell shown, to compare with the truth
+
+
+async def test_participants_are_exact_for_every_period(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(6)
     families = registry.families()
     async with database.session() as session:
@@ -54,28 +62,27 @@ async def test_participants_are_exact_over_any_range(database, settings, registr
                 _days(*offsets),
                 ["bus", "bike"][n % 2],
             )
-        ranges = [(NOV, NOV + dt.timedelta(days=d)) for d in (0, 6, 28, 39)]
-        ranges += [
-            (NOV + dt.timedelta(days=a), NOV + dt.timedelta(days=a + b))
-            for a, b in ((3, 9), (10, 25), (27, 3))
-        ]
+        await _published(session, families)
+        ranges = [(NOV + dt.timedelta(days=d), NOV + dt.timedelta(days=d)) for d in (0, 5, 29)]  # days
+        ranges += [(NOV + dt.timedelta(days=d), NOV + dt.timedelta(days=d + 6)) for d in (0, 7, 28)]  # weeks
         ranges += [
             (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+            (dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
             (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
         ]
         for first, last in ranges:
             truth = await _truth(session, first, last)
-            by_both = await reductions(session, 1, first, last, ["methodology", "district"], families)
+            by_both = await reductions(session, first, last, ["methodology", "district"], families)
             assert {(c.key["methodology"], c.key["district"]): c.participants for c in by_both.groups} == {
                 k: len(v) for k, v in truth.items() if "*" not in k and not k[0].startswith("family:")
             }, (first, last)
             assert by_both.total.participants == len(truth.get(("*", "*"), set()))
-            by_family = await reductions(session, 1, first, last, ["family", "district"], families)
+            by_family = await reductions(session, first, last, ["family", "district"], families)
             assert {
                 ("family:" + c.key["family"], c.key["district"]): c.participants for c in by_family.groups
             } == {k: len(v) for k, v in truth.items() if "*" not in k and k[0].startswith("family:")}
             for dims, star in ((["methodology"], 1), (["district"], 0)):
-                report = await reductions(session, 1, first, last, dims, families)
+                report = await reductions(session, first, last, dims, families)
                 expected = {
                     k[1 - star]: len(v)
                     for k, v in truth.items()
@@ -89,41 +96,50 @@ async def test_participants_are_exact_over_any_range(database, settings, registr
         assert (await verify_rollups(session, settings)).ok
 
 
-async def test_time_buckets_count_each_period_and_cut_partial_ones(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+async def test_time_groups_are_whole_periods(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         a = await trips(session, settings, registry, "chashan", _days(0, 1, 7, 30))  # Nov 2, 3, 9; Dec 2
         b = await trips(session, settings, registry, "chashan", _days(1, 8))  # Nov 3, 10
-        weeks = await reductions(
-            session, 1, NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"], FAMILIES
-        )
+        await _published(session)
+        weeks = await reductions(session, NOV, dt.date(2026, 12, 6), ["week"], FAMILIES)
         got = {c.key["week"]: (c.actions, c.participants) for c in weeks.groups}
-        # The first week is cut at Nov 3: only Tuesday's trips (both residents) count there.
-        assert got == {"2026-W45": (2, 2), "2026-W46": (2, 2), "2026-W49": (1, 1)}
-        months = await reductions(
-            session, 1, dt.date(2026, 11, 1), dt.date(2026, 12, 31), ["month"], FAMILIES
-        )
+        assert got == {"2026-W45": (3, 2), "2026-W46": (2, 2), "2026-W49": (1, 1)}
+        assert weeks.total is None  # five weeks are not one period: no sum over them is published
+        months = await reductions(session, dt.date(2026, 1, 1), dt.date(2026, 12, 31), ["month"], FAMILIES)
         assert {c.key["month"]: (c.actions, c.participants) for c in months.groups} == {
             "2026-11": (5, 2),
             "2026-12": (1, 1),
         }
-        days = await reductions(session, 1, NOV, NOV + dt.timedelta(days=1), ["day", "district"], FAMILIES)
+        assert (months.total.actions, months.total.participants) == (6, 2)  # the year's own cell
+        days = await reductions(session, NOV, NOV + dt.timedelta(days=1), ["day", "district"], FAMILIES)
         assert [(c.key["day"], c.key["district"], c.participants) for c in days.groups] == [
             ("2026-11-02", "chashan", 1),
             ("2026-11-03", "chashan", 2),
         ]
         assert {a, b}
+        for first, last, dims, code in (
+            (NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"], "range_not_whole_periods"),
+            (dt.date(2026, 11, 1), dt.date(2026, 12, 15), ["month"], "range_not_whole_periods"),
+            (NOV, NOV + dt.timedelta(days=1), ["district"], "range_not_a_period"),
+            (dt.date(2026, 11, 1), dt.date(2026, 12, 31), [], "range_not_a_period"),
+        ):
+            with pytest.raises(Invalid) as refused:
+                await reductions(session, first, last, dims, FAMILIES)
+            assert refused.value.code == code
 
 
 async def test_a_reversed_credit_leaves_the_counts(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         resident = await trips(session, settings, registry, "jinhu", _days(0))
         action = await session.scalar(sa.select(Action).where(Action.resident_id == resident))
-        before = await reductions(session, 1, NOV, NOV, ["district"], FAMILIES)
+        await _published(session)
+        before = await reductions(session, NOV, NOV, ["district"], FAMILIES)
         assert [(c.key, c.participants, c.actions) for c in before.groups] == [({"district": "jinhu"}, 1, 1)]
         await Ledger(session, settings.ledger, settings.zone).reverse(action.transfer_id, reference="test")
         await rollups.take_back(session, settings, action, action.occurred_at)
         await rollups.take_back(session, settings, action, action.occurred_at)  # a replay changes nothing
-        after = await reductions(session, 1, NOV, NOV, ["district"], FAMILIES)
+        await _published(session)
+        after = await reductions(session, NOV, NOV, ["district"], FAMILIES)
         assert after.groups == []
         assert after.total.participants == 0
         assert (await verify_rollups(session, settings)).ok

@@ -1,0 +1,107 @@
+"""Publishing the city's grid: every cell worked out from the roll-ups, suppressed once, stored whole.
+
+City reads (reductions, the summary's totals) come from the latest publication, never from the live
+roll-ups, so every answer shares one suppression (service/city/grid.py) and no two answers can be
+subtracted to reveal a hidden cell. A publication replaces the previous one in one transaction; readers
+see the old grid or the new one, never a mix. The worker publishes every few minutes, the embedded runner
+every ``jobs.city_publish_seconds``; ``tanbi city publish`` does it at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.city import grid
+from service.city.models import CityCell, CityPublication, RollupCounter, RollupParticipants
+from service.db.base import table
+from service.db.bulk import bulk_insert
+from service.db.sql import is_postgresql, lock_keys
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Published:
+    published_at: dt.datetime
+    cells: int
+    hidden: int
+    seconds: float
+
+
+async def publish(session: AsyncSession, k: int, families: Mapping[str, str], now: dt.datetime) -> Published:
+    started = time.perf_counter()
+    await lock_keys(session, ["city:publication"])  # two workers at once publish one after the other
+    cells = grid.build(await _counters(session), await _participants(session), families)
+    grid.suppress(cells, grid.relations(cells, families), k)
+    await session.execute(sa.delete(CityCell))
+    rows = [_row(key, cell) for key, cell in sorted(cells.items())]
+    for first in range(0, len(rows), CHUNK):
+        await _insert(session, rows[first : first + CHUNK])
+    hidden = sum(1 for cell in cells.values() if cell.suppressed)
+    await session.execute(sa.delete(CityPublication))
+    session.add(CityPublication(id=1, published_at=now, k=k, cells=len(cells), hidden=hidden))
+    await session.flush()
+    return Published(now, len(cells), hidden, time.perf_counter() - started)
+
+
+async def latest(session: AsyncSession) -> CityPublication | None:
+    return await session.get(CityPublication, 1)
+
+
+async def _counters(session: AsyncSession) -> list[tuple[dt.date, str, str, int, int, int]]:
+    c = table(RollupCounter).c
+    rows = await session.execute(
+        sa.select(
+            c.day,
+            c.methodology_id,
+            c.district,
+            sa.func.sum(c.grams),
+            sa.func.sum(c.actions),
+            sa.func.sum(c.coins),
+        ).group_by(c.day, c.methodology_id, c.district)
+    )
+    return [(_date(d), m, w, int(g), int(a), int(n)) for d, m, w, g, a, n in rows]
+
+
+async def _participants(session: AsyncSession) -> dict[grid.Key, int]:
+    t = table(RollupParticipants).c
+    rows = await session.execute(
+        sa.select(t.kind, t.period, t.district, t.methodology_id, sa.func.sum(t.participants)).group_by(
+            t.kind, t.period, t.district, t.methodology_id
+        )
+    )
+    return {(kind, _date(period), district, scenario): int(n) for kind, period, district, scenario, n in rows}
+
+
+def _row(key: grid.Key, cell: grid.Cell) -> dict[str, Any]:
+    kind, period, district, scenario = key
+    shown = cell.suppressed is None
+    return {
+        "kind": kind,
+        "period": period,
+        "district": district,
+        "scenario": scenario,
+        "grams": cell.grams if shown else None,
+        "actions": cell.actions if shown else None,
+        "coins": cell.coins if shown else None,
+        "participants": cell.participants if shown else None,
+        "suppressed": cell.suppressed,
+    }
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if is_postgresql(session):
+        await bulk_insert(session, table(CityCell), rows)
+    else:
+        await session.execute(sa.insert(CityCell), rows)
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
