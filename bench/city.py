@@ -6,8 +6,10 @@ Creates a fresh PostgreSQL database (from TANBI_TEST_DATABASE_URL, default postg
 migrates it, and loads with set-based SQL what the credit path writes for that many accepted actions over
 one year (actions with their district and local time, wallet and issuance balances) and the roll-ups
 those actions add up to (counters, member sets of every period kind, participant counts), exactly as
-``tanbi rollup rebuild`` would count them. Then times, in the service's own code with a real session,
-``reductions(group_by=month,methodology)`` over the full year and ``summary()``; prints p50/p95/p99.
+``tanbi rollup rebuild`` would count them. Then times, in the service's own code with a real session, the
+publication of the city's grid (``publish()``, what the job does every 5 minutes: every cell, its
+suppression and the exact audit) and the reads from it: ``reductions(group_by=month,methodology)`` over
+the full year and ``summary()``; prints p50/p95/p99.
 """
 
 from __future__ import annotations
@@ -149,22 +151,19 @@ async def time_queries(url: str, repeat: int, only: str = "") -> dict[str, dict[
     families = registry.families()
     database = Database.from_url(url)
     today, now = dt.date(YEAR, 12, 31), dt.datetime(YEAR, 12, 31, 12, tzinfo=dt.UTC)
+    year = (dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))
     queries = {
         "reductions month,methodology full year": lambda s: reductions(
-            s, 10, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), ["month", "methodology"], families
+            s, *year, ["month", "methodology"], families
         ),
-        "reductions month,family full year": lambda s: reductions(
-            s, 10, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), ["month", "family"], families
-        ),
+        "reductions month,family full year": lambda s: reductions(s, *year, ["month", "family"], families),
         "summary": lambda s: summary(s, settings.city, registry, today, now),
         "reductions month,methodology,district full year": lambda s: reductions(
-            s, 10, dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31), ["month", "methodology", "district"], families
+            s, *year, ["month", "methodology", "district"], families
         ),
-        "reductions methodology, Mar 3 - Oct 17 (member sets)": lambda s: reductions(
-            s, 10, dt.date(YEAR, 3, 3), dt.date(YEAR, 10, 17), ["methodology"], families
-        ),
+        "reductions day,district full year": lambda s: reductions(s, *year, ["day", "district"], families),
     }
-    out = {}
+    out = {"publish": await _time_publication(database, settings.city.k_anonymity, families, now)}
     for name, query in queries.items():
         if only not in name:
             continue
@@ -184,6 +183,25 @@ async def time_queries(url: str, repeat: int, only: str = "") -> dict[str, dict[
         print(name, out[name], file=sys.stderr, flush=True)
     await database.dispose()
     return out
+
+
+async def _time_publication(database, k: int, families, now) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The job's cost: three publications, each in its own transaction, as the worker runs them."""
+    from service.city.publication import publish
+
+    samples = []
+    for _ in range(3):
+        async with database.session() as session:
+            published = await publish(session, k, families, now)
+            await session.commit()
+        samples.append(published.seconds)
+        print("publish", published, file=sys.stderr, flush=True)
+    return {
+        "runs": 3,
+        "median_s": round(statistics.median(samples), 2),
+        "cells": published.cells,
+        "hidden": published.hidden,
+    }
 
 
 async def main() -> None:

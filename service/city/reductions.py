@@ -2,9 +2,11 @@
 
 A query names a range and a grouping. Every number it returns is one cell of the grid, so:
 
-- grouped by day, week or month, the range must be whole periods of that kind (``from`` a first day,
-  ``to`` a last day);
-- not grouped by time, the range must be one period: a day, an ISO week, a month or a year.
+- grouped by day or month, the range must be whole periods of that kind (``from`` a first day, ``to`` a
+  last day);
+- not grouped by time, the range must be one period: a day, a month or a year.
+
+ISO weeks are not published (service/city/grid.py says why).
 
 The total is the range's own cell when the range is one period, and absent otherwise (a sum over an
 arbitrary range is exactly what would let two answers be subtracted). Grouped by family or methodology
@@ -28,10 +30,11 @@ from service.city.publication import latest
 from service.errors import Invalid
 from service.http.dates import EARLIEST, LATEST
 
-DIMENSIONS = ("day", "week", "month", "family", "methodology", "district")
+DIMENSIONS = ("day", "month", "family", "methodology", "district")
+TIME_KINDS = {"day": "d", "month": "m"}
 MAX_DAYS = 3 * 366 + 1  # a day-by-day range longer than this is refused, not slowly served
 VALUES = ("grams", "actions", "coins", "participants")
-KIND_NAMES = {"d": "a day", "w": "an ISO week (Monday to Sunday)", "m": "a month", "y": "a year"}
+KIND_NAMES = {"d": "a day", "m": "a month", "y": "a year"}
 
 
 @dataclass
@@ -60,6 +63,12 @@ class Report:
 
 def parse_group_by(text: str | None) -> list[str]:
     names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    if "week" in names:
+        raise Invalid(
+            "weeks are not published: a week straddling two months would give hidden days away; "
+            "group by day or month",
+            code="invalid_group_by",
+        )
     unknown = [n for n in names if n not in DIMENSIONS]
     if unknown:
         raise Invalid(
@@ -68,8 +77,8 @@ def parse_group_by(text: str | None) -> list[str]:
         )
     if len(set(names)) != len(names):
         raise Invalid("group_by names a dimension twice", code="invalid_group_by")
-    if sum(n in periods.TIME_KINDS for n in names) > 1:
-        raise Invalid("group_by takes at most one of day, week, month", code="invalid_group_by")
+    if sum(n in TIME_KINDS for n in names) > 1:
+        raise Invalid("group_by takes at most one of day, month", code="invalid_group_by")
     return names
 
 
@@ -82,13 +91,15 @@ def check_range(first: dt.date, last: dt.date, time: str | None) -> tuple[str, d
     if (last - first).days >= MAX_DAYS:
         raise Invalid(f"a range spans at most {MAX_DAYS} days", code="invalid_range")
     whole = periods.exact(first, last)
+    if whole is not None and whole[0] not in KIND_NAMES:
+        whole = None  # an ISO week: not published
     if time is None and whole is None:
         raise Invalid(
-            "without a time grouping the range must be one whole day, ISO week, month or year "
+            "without a time grouping the range must be one whole day, month or year "
             "(published figures are whole calendar periods, so that no two can be subtracted)",
             code="range_not_a_period",
         )
-    kind = periods.TIME_KINDS.get(time or "")
+    kind = TIME_KINDS.get(time or "")
     if kind and (periods.start(kind, first) != first or periods.end(kind, periods.start(kind, last)) != last):
         raise Invalid(
             f"grouped by {time}, 'from' must start {KIND_NAMES[kind]} and 'to' must end one",
@@ -106,13 +117,13 @@ async def reductions(
 ) -> Report:
     """``families`` maps each methodology id to its family (to label a methodology's cells)."""
     dims = list(group_by)
-    time = next((d for d in dims if d in periods.TIME_KINDS), None)
+    time = next((d for d in dims if d in TIME_KINDS), None)
     whole = check_range(first, last, time)
     publication = await latest(session)
     report = Report(first, last, dims, *_stamp(publication))
     if publication is None:
         return report
-    kind, start = (periods.TIME_KINDS[time], first) if time else whole  # type: ignore[misc]
+    kind, start = (TIME_KINDS[time], first) if time else whole  # type: ignore[misc]
     c = CityCell.__table__.c
     stmt = sa.select(CityCell).where(
         c.kind == kind,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from service.actions.models import Action
 from service.city import rollups
 from service.city.publication import publish
-from service.city.reductions import reductions
+from service.city.reductions import parse_group_by, reductions
 from service.city.verify import verify_rollups
 from service.db.base import utcnow
 from service.errors import Invalid
@@ -64,7 +64,6 @@ async def test_participants_are_exact_for_every_period(database, settings, regis
             )
         await _published(session, families)
         ranges = [(NOV + dt.timedelta(days=d), NOV + dt.timedelta(days=d)) for d in (0, 5, 29)]  # days
-        ranges += [(NOV + dt.timedelta(days=d), NOV + dt.timedelta(days=d + 6)) for d in (0, 7, 28)]  # weeks
         ranges += [
             (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
             (dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
@@ -101,10 +100,13 @@ async def test_time_groups_are_whole_periods(database, settings, registry) -> No
         a = await trips(session, settings, registry, "chashan", _days(0, 1, 7, 30))  # Nov 2, 3, 9; Dec 2
         b = await trips(session, settings, registry, "chashan", _days(1, 8))  # Nov 3, 10
         await _published(session)
-        weeks = await reductions(session, NOV, dt.date(2026, 12, 6), ["week"], FAMILIES)
-        got = {c.key["week"]: (c.actions, c.participants) for c in weeks.groups}
-        assert got == {"2026-W45": (3, 2), "2026-W46": (2, 2), "2026-W49": (1, 1)}
-        assert weeks.total is None  # five weeks are not one period: no sum over them is published
+        days = await reductions(session, NOV, dt.date(2026, 12, 6), ["day"], FAMILIES)
+        got = {c.key["day"]: (c.actions, c.participants) for c in days.groups}
+        assert got == {"2026-11-02": (1, 1), "2026-11-03": (2, 2), "2026-11-09": (1, 1)} | {
+            "2026-11-10": (1, 1),
+            "2026-12-02": (1, 1),
+        }
+        assert days.total is None  # 35 days are not one period: no sum over them is published
         months = await reductions(session, dt.date(2026, 1, 1), dt.date(2026, 12, 31), ["month"], FAMILIES)
         assert {c.key["month"]: (c.actions, c.participants) for c in months.groups} == {
             "2026-11": (5, 2),
@@ -118,7 +120,8 @@ async def test_time_groups_are_whole_periods(database, settings, registry) -> No
         ]
         assert {a, b}
         for first, last, dims, code in (
-            (NOV + dt.timedelta(days=1), dt.date(2026, 12, 6), ["week"], "range_not_whole_periods"),
+            (NOV, dt.date(2026, 11, 8), [], "range_not_a_period"),  # so an ISO week is not a period
+            (NOV, dt.date(2026, 11, 30), ["month"], "range_not_whole_periods"),
             (dt.date(2026, 11, 1), dt.date(2026, 12, 15), ["month"], "range_not_whole_periods"),
             (NOV, NOV + dt.timedelta(days=1), ["district"], "range_not_a_period"),
             (dt.date(2026, 11, 1), dt.date(2026, 12, 31), [], "range_not_a_period"),
@@ -126,6 +129,9 @@ async def test_time_groups_are_whole_periods(database, settings, registry) -> No
             with pytest.raises(Invalid) as refused:
                 await reductions(session, first, last, dims, FAMILIES)
             assert refused.value.code == code
+        with pytest.raises(Invalid) as refused:
+            parse_group_by("week,district")  # weeks straddle months: not published
+        assert refused.value.code == "invalid_group_by"
 
 
 async def test_a_reversed_credit_leaves_the_counts(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
