@@ -9,44 +9,91 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictBody(BaseModel):
+    """A request body that refuses unknown fields and strips whitespace around strings."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class DevLogin(StrictBody):
-    phone: str = Field(min_length=6, max_length=24, examples=["13800138000"])
+    """Sign-in by phone number with the dev identity provider (only where it is enabled)."""
+
+    phone: str = Field(
+        min_length=6,
+        max_length=24,
+        examples=["13800138000"],
+        description=(
+            "the resident's phone number: 6 to 15 digits, optionally after a +; spaces, dashes and "
+            "parentheses are ignored and a +86 prefix is dropped. The first sign-in creates the resident"
+        ),
+    )
 
 
 class WechatLogin(StrictBody):
-    code: str = Field(min_length=1, max_length=128, description="the code from the mini-program's wx.login")
+    """Sign-in from the WeChat mini-program."""
+
+    code: str = Field(
+        min_length=1,
+        max_length=128,
+        description="the code from the mini-program's wx.login; the first sign-in creates the resident",
+    )
 
 
 class ApiKeyLogin(StrictBody):
-    api_key: str = Field(min_length=8, max_length=128)
+    """An API key to trade for a short-lived access token."""
+
+    api_key: str = Field(
+        min_length=8,
+        max_length=128,
+        description="a merchant's API key (starts with mk_) or a city user's or auditor's (starts with ck_)",
+    )
 
 
 class AccessTokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
-    expires_in: int
+    """An access token without a refresh token (API-key sign-in): trade the key again when it expires."""
+
+    access_token: str = Field(description="a signed JWT; send it as 'Authorization: Bearer <access_token>'")
+    token_type: Literal["bearer"] = Field(
+        default="bearer", description="always bearer (OAuth 2.0 token type)"
+    )
+    expires_in: int = Field(description="seconds until the access token expires")
 
 
 class RefreshRequest(StrictBody):
-    refresh_token: str = Field(min_length=8, max_length=128)
+    """A refresh token, to rotate or to revoke."""
+
+    refresh_token: str = Field(
+        min_length=8, max_length=128, description="the refresh token of the last token pair (starts with rt_)"
+    )
 
 
 class TokenPairOut(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    """A resident's access token and the single-use refresh token that gets the next pair."""
+
+    access_token: str = Field(description="a signed JWT; send it as 'Authorization: Bearer <access_token>'")
+    refresh_token: str = Field(
+        description=(
+            "opaque and single-use: pass it to POST /v1/auth/refresh for the next pair before it expires "
+            "(30 days after issue by default). Presenting a spent one revokes every refresh token of that "
+            "sign-in: the resident must sign in again"
+        )
+    )
+    token_type: Literal["bearer"] = Field(
+        default="bearer", description="always bearer (OAuth 2.0 token type)"
+    )
     expires_in: int = Field(description="seconds until the access token expires")
 
 
 class MeOut(BaseModel):
-    id: int
-    role: Literal["resident"] = "resident"
-    display_name: str | None
-    district: str | None = None
-    created_at: dt.datetime
+    """The signed-in resident's profile."""
+
+    id: int = Field(description="the resident's id")
+    role: Literal["resident"] = Field(default="resident", description="always resident")
+    display_name: str | None = Field(description="the name the resident chose; null until set")
+    district: str | None = Field(
+        default=None,
+        description="code of the city district the resident gave in their profile; null until set",
+    )
+    created_at: dt.datetime = Field(description="when the account was created (ISO 8601 timestamp, UTC)")
 
 
 class MePatch(BaseModel):
@@ -54,5 +101,14 @@ class MePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(default=None, max_length=64)
-    district: str | None = Field(default=None, max_length=32)
+    display_name: str | None = Field(
+        default=None, max_length=64, description="the name to show; omit to keep it, null to clear it"
+    )
+    district: str | None = Field(
+        default=None,
+        max_length=32,
+        description=(
+            "code of one of the city's districts (422 unknown_district otherwise); omit to keep it, "
+            "null to clear it"
+        ),
+    )

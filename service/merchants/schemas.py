@@ -6,106 +6,216 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from service.merchants.models import VoucherStatus
+
 MAX_COINS = 10**12
+
+CURSOR = "opaque cursor: pass it back as `cursor` to get the next page; null on the last page"
+VOUCHER_STATUS = (
+    "held: coins held and stock reserved, waiting to be consumed; consumed: the merchant took the "
+    "coins; cancelled: the resident cancelled it; lapsed: it expired unconsumed. Cancelled and lapsed "
+    "vouchers returned their coins and stock"
+)
 
 
 class StrictBody(BaseModel):
+    """A request body that refuses unknown fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class OfferIn(StrictBody):
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=2000)
-    price: int = Field(gt=0, le=MAX_COINS)
-    stock_total: int = Field(ge=0, le=10**7)
-    per_resident_limit: int = Field(default=1, ge=1, le=1000)
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
-    active: bool = True
+    """A new offer: residents see it once the city has approved it."""
+
+    title: str = Field(min_length=1, max_length=120, description="what the resident gets")
+    description: str = Field(default="", max_length=2000, description="details and conditions")
+    price: int = Field(gt=0, le=MAX_COINS, description="coins a voucher of this offer costs")
+    stock_total: int = Field(ge=0, le=10**7, description="how many vouchers of this offer can be claimed")
+    per_resident_limit: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="most vouchers of this offer one resident may hold or have consumed",
+    )
+    valid_from: AwareDatetime = Field(
+        description="when residents may start claiming (ISO 8601 timestamp with a UTC offset)"
+    )
+    valid_until: AwareDatetime = Field(
+        description=(
+            "when the offer ends, after valid_from (ISO 8601 timestamp with a UTC offset); no voucher "
+            "of it is valid after this"
+        )
+    )
+    active: bool = Field(default=True, description="false hides the offer from residents")
 
 
 class OfferPatch(StrictBody):
-    title: str | None = Field(default=None, min_length=1, max_length=120)
-    description: str | None = Field(default=None, max_length=2000)
-    price: int | None = Field(default=None, gt=0, le=MAX_COINS)
-    stock_total: int | None = Field(default=None, ge=0, le=10**7)
-    per_resident_limit: int | None = Field(default=None, ge=1, le=1000)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    active: bool | None = None
+    """Changes to an offer: omitted fields keep their value and null is refused. A change of title,
+    description, price or validity bumps the revision and needs the city's approval again."""
+
+    title: str | None = Field(
+        default=None, min_length=1, max_length=120, description="what the resident gets"
+    )
+    description: str | None = Field(default=None, max_length=2000, description="details and conditions")
+    price: int | None = Field(default=None, gt=0, le=MAX_COINS, description="coins a voucher costs")
+    stock_total: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**7,
+        description=(
+            "how many vouchers can be claimed in total; not below those already claimed "
+            "(409 stock_below_claimed)"
+        ),
+    )
+    per_resident_limit: int | None = Field(
+        default=None, ge=1, le=1000, description="most vouchers one resident may hold or have consumed"
+    )
+    valid_from: AwareDatetime | None = Field(
+        default=None, description="when residents may start claiming (ISO 8601 timestamp with a UTC offset)"
+    )
+    valid_until: AwareDatetime | None = Field(
+        default=None,
+        description="when the offer ends, after valid_from (ISO 8601 timestamp with a UTC offset)",
+    )
+    active: bool | None = Field(default=None, description="false hides the offer from residents")
 
 
 class OfferOut(BaseModel):
-    id: int
-    merchant_id: int
-    title: str
-    description: str
-    price: int
-    stock_total: int
-    stock_left: int
-    per_resident_limit: int
-    valid_from: dt.datetime
-    valid_until: dt.datetime
-    active: bool
+    """An offer of a merchant."""
+
+    id: int = Field(description="the offer's id")
+    merchant_id: int = Field(description="the id of the merchant making the offer")
+    title: str = Field(description="what the resident gets")
+    description: str = Field(description="details and conditions; may be empty")
+    price: int = Field(description="coins a voucher of this offer costs")
+    stock_total: int = Field(description="how many vouchers of this offer can be claimed in total")
+    stock_left: int = Field(
+        description="vouchers still claimable: stock_total less outstanding (held) and consumed vouchers"
+    )
+    per_resident_limit: int = Field(
+        description="most vouchers of this offer one resident may hold or have consumed"
+    )
+    valid_from: dt.datetime = Field(description="when residents may start claiming (ISO 8601 timestamp, UTC)")
+    valid_until: dt.datetime = Field(description="when the offer ends (ISO 8601 timestamp, UTC)")
+    active: bool = Field(description="false: hidden from residents")
     revision: int = Field(description="bumped when title, description, price or validity change")
-    approved: bool = Field(description="the city approved this revision")
+    approved: bool = Field(
+        description=(
+            "the city approved this revision; residents see only approved, active, valid, in-stock offers"
+        )
+    )
 
 
 class OfferPage(BaseModel):
-    items: list[OfferOut]
-    next_cursor: str | None
+    """A page of offers, by ascending id."""
+
+    items: list[OfferOut] = Field(description="the offers, by ascending id")
+    next_cursor: str | None = Field(description=CURSOR)
 
 
 class PayCodeOut(BaseModel):
-    paycode: str
-    expires_at: dt.datetime
+    """A single-use pay-code for the resident to show at a till (as a QR code)."""
+
+    paycode: str = Field(description="the code (starts with pc_); the first charge with it spends it")
+    expires_at: dt.datetime = Field(
+        description="when the code stops working, 60 seconds after issue by default (ISO 8601 timestamp, UTC)"
+    )
 
 
 class ChargeIn(StrictBody):
-    paycode: str = Field(min_length=1, max_length=100)
-    amount: int = Field(gt=0, le=MAX_COINS)
-    idempotency_key: str = Field(min_length=1, max_length=160)
+    """Coins to take from the resident whose pay-code the till scanned."""
+
+    paycode: str = Field(min_length=1, max_length=100, description="the pay-code the resident showed")
+    amount: int = Field(gt=0, le=MAX_COINS, description="coins to take")
+    idempotency_key: str = Field(
+        min_length=1,
+        max_length=160,
+        description=(
+            "the merchant's key for this charge: a retry with the same key, pay-code and amount returns the "
+            "first charge (replayed: true); with another pay-code or amount it is refused "
+            "(idempotency_conflict)"
+        ),
+    )
 
 
 class ChargeOut(BaseModel):
     """A charge as the merchant's till sees it: never the resident's or an account's id."""
 
-    id: int
-    amount: int
-    transfer_id: int
-    created_at: dt.datetime
-    replayed: bool
+    id: int = Field(
+        description="the charge's id (refund it with POST /v1/merchant/charges/{charge_id}/refund)"
+    )
+    amount: int = Field(description="coins taken")
+    transfer_id: int = Field(description="id of the ledger transfer that moved the coins")
+    created_at: dt.datetime = Field(description="when the charge was made (ISO 8601 timestamp, UTC)")
+    replayed: bool = Field(
+        description=(
+            "true when this request repeated an earlier charge's idempotency key: that charge is returned "
+            "(status 200) and nothing is taken again; false for a new charge (status 201)"
+        )
+    )
 
 
 class RefundOut(BaseModel):
-    charge_id: int
-    reversal_transfer_id: int
+    """A refunded charge: its coins went back to the resident's wallet."""
+
+    charge_id: int = Field(description="the refunded charge's id")
+    reversal_transfer_id: int = Field(
+        description="id of the ledger transfer that returned the coins; the same for a repeated refund"
+    )
 
 
 class VoucherIn(StrictBody):
-    offer_id: int = Field(ge=1, le=2**63 - 1)
+    """The offer to claim a voucher of."""
+
+    offer_id: int = Field(ge=1, le=2**63 - 1, description="id of an approved, active, valid, in-stock offer")
 
 
 class VoucherOut(BaseModel):
-    id: int
-    code: str
-    offer_id: int
-    price: int
-    status: str
-    expires_at: dt.datetime
-    created_at: dt.datetime
-    resolved_at: dt.datetime | None
+    """A voucher: an offer claimed by a resident, its coins held until a merchant consumes it."""
+
+    id: int = Field(description="the voucher's id")
+    code: str = Field(
+        description=(
+            "the code the resident shows; the merchant consumes it with "
+            "POST /v1/merchant/vouchers/{code}/consume"
+        )
+    )
+    offer_id: int = Field(description="the claimed offer's id")
+    price: int = Field(description="coins held for the voucher: the offer's price when claimed")
+    status: VoucherStatus = Field(description=VOUCHER_STATUS)
+    expires_at: dt.datetime = Field(
+        description=(
+            "when a held voucher lapses: the claim time plus the voucher lifetime (7 days by default), "
+            "or the offer's valid_until if earlier (ISO 8601 timestamp, UTC)"
+        )
+    )
+    created_at: dt.datetime = Field(description="when the voucher was claimed (ISO 8601 timestamp, UTC)")
+    resolved_at: dt.datetime | None = Field(
+        description="when it was consumed, cancelled or lapsed (ISO 8601 timestamp, UTC); null while held"
+    )
 
 
 class VoucherPage(BaseModel):
-    items: list[VoucherOut]
-    next_cursor: str | None
+    """A page of the resident's vouchers, by ascending id."""
+
+    items: list[VoucherOut] = Field(description="the vouchers, by ascending id")
+    next_cursor: str | None = Field(description=CURSOR)
 
 
 class ConsumedOut(BaseModel):
-    voucher: VoucherOut
-    transfer_id: int
+    """A consumed voucher and the transfer that paid the merchant."""
+
+    voucher: VoucherOut = Field(description="the voucher, now consumed")
+    transfer_id: int = Field(
+        description="id of the ledger transfer that moved the held coins to the merchant"
+    )
 
 
 class ApproveIn(StrictBody):
-    revision: int = Field(ge=1, le=2**31 - 1, description="the revision the city reviewed")
+    """The city's approval of one revision of an offer."""
+
+    revision: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="the revision the city reviewed; 409 offer_changed if the offer has changed since",
+    )

@@ -3,68 +3,144 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from service.actions.models import ActionStatus
+
+# The kinds of transfer the service posts (the ledger itself takes any kind string): "credit" and
+# "demo_credit" (Ledger.issue in service/actions/service.py, service/ledger/bulk.py, service/demo.py),
+# "charge" (service/merchants/paycodes.py and the tanbi_charge database function), "voucher"
+# (service/merchants/vouchers.py and tanbi_claim_voucher), "reversal" (Ledger.reverse) and "expiry"
+# (Ledger.expire_lots). A new kind must be added here, or /v1/me/transfers cannot list it.
+TransferKind = Literal["credit", "demo_credit", "charge", "voucher", "reversal", "expiry"]
+
+CURSOR = "opaque cursor: pass it back as `cursor` to get the next page; null on the last page"
 
 
 class LotOut(BaseModel):
-    id: int
-    amount: int
-    remaining: int
-    held: int
-    earned_at: dt.datetime
-    expires_at: dt.datetime
+    """Coins credited to the wallet together, which expire together."""
+
+    id: int = Field(description="the lot's id")
+    amount: int = Field(description="coins credited in the lot")
+    remaining: int = Field(description="coins of the lot not yet spent (includes `held`)")
+    held: int = Field(description="coins of `remaining` reserved by pending holds (held vouchers)")
+    earned_at: dt.datetime = Field(description="when the coins were credited (ISO 8601 timestamp, UTC)")
+    expires_at: dt.datetime = Field(
+        description=(
+            "when the lot's unreserved remaining coins expire: the end of 31 December in the city's time "
+            "zone, a configured number of years (1 by default) after the year of earning (ISO 8601 "
+            "timestamp, UTC)"
+        )
+    )
 
 
 class WalletOut(BaseModel):
-    available: int
-    held: int
-    lots: list[LotOut]
-    expiring_30d: int
+    """The resident's coins now (coins, not grams)."""
+
+    available: int = Field(
+        description=(
+            "coins that can be spent now: the unreserved coins of unexpired lots (coins of a lot that has "
+            "expired but not yet been swept are not counted)"
+        )
+    )
+    held: int = Field(description="coins reserved by pending holds (held vouchers); not spendable")
+    lots: list[LotOut] = Field(description="the unexpired lots with coins left, earliest expiry first")
+    expiring_30d: int = Field(description="unreserved coins of lots that expire within the next 30 days")
 
 
 class ActionOut(BaseModel):
-    id: int
-    methodology_id: str
-    status: str
-    reasons: list[str]
-    occurred_at: dt.datetime
-    grams: int
-    coins: int
-    breakdown: dict[str, Any]
+    """One action of the resident, as assessed by its methodology."""
+
+    id: int = Field(description="the action's id")
+    methodology_id: str = Field(description="id of the methodology that assessed the action")
+    status: ActionStatus = Field(
+        description="accepted: grams and coins were credited; rejected: see `reasons`, nothing credited"
+    )
+    reasons: list[str] = Field(
+        description=(
+            "reason codes of a rejection (empty when accepted); GET /v1/methodologies/{methodology_id} "
+            "documents each code"
+        )
+    )
+    occurred_at: dt.datetime = Field(description="when the action took place (ISO 8601 timestamp, UTC)")
+    grams: int = Field(description="grams CO2e avoided credited to the action, after caps; 0 when rejected")
+    coins: int = Field(
+        description=(
+            "coins credited: `grams` divided by the city's grams per coin, rounded down; 0 when rejected"
+        )
+    )
+    breakdown: dict[str, Any] = Field(
+        description=(
+            "how the grams were computed: the methodology's quantity breakdown (formula, inputs, factors, "
+            "exact grams...) plus `caps` (the caps applied) and `credited_grams`; the keys of the "
+            "breakdown depend on the methodology"
+        )
+    )
 
 
 class ActionPage(BaseModel):
-    items: list[ActionOut]
-    next_cursor: str | None
+    """A page of the resident's actions, latest occurrence first."""
+
+    items: list[ActionOut] = Field(description="the actions, latest `occurred_at` first")
+    next_cursor: str | None = Field(description=CURSOR)
 
 
 class TransferOut(BaseModel):
-    id: int
-    kind: str
-    amount: int  # + into the wallet, - out of it
-    reference: str | None
-    created_at: dt.datetime
+    """A movement of coins into or out of the resident's wallet."""
+
+    id: int = Field(description="the ledger transfer's id")
+    kind: TransferKind = Field(
+        description=(
+            "credit: coins for an accepted action; demo_credit: demo welcome coins; charge: a pay-code "
+            "charge by a merchant; voucher: a consumed voucher; reversal: a transfer undone (e.g. a "
+            "refunded charge); expiry: expired coins swept from the wallet"
+        )
+    )
+    amount: int = Field(description="coins: positive into the wallet, negative out of it")
+    reference: str | None = Field(
+        description=(
+            "free text naming what the transfer is for (e.g. action:<id>, offer:<id>, paycode, refund of "
+            "charge <id>); null when there is none"
+        )
+    )
+    created_at: dt.datetime = Field(description="when the transfer was posted (ISO 8601 timestamp, UTC)")
 
 
 class TransferPage(BaseModel):
-    items: list[TransferOut]
-    next_cursor: str | None
+    """A page of the wallet's transfers, newest first."""
+
+    items: list[TransferOut] = Field(description="the transfers, newest first")
+    next_cursor: str | None = Field(description=CURSOR)
 
 
 class MethodologyImpact(BaseModel):
-    methodology_id: str
-    grams: int
-    actions: int
+    """The resident's avoided emissions under one methodology."""
+
+    methodology_id: str = Field(description="the methodology's id")
+    grams: int = Field(
+        description="grams CO2e avoided by the resident's accepted actions of this methodology"
+    )
+    actions: int = Field(description="number of the resident's accepted actions of this methodology")
 
 
 class MonthImpact(BaseModel):
-    month: str
-    grams: int
+    """The resident's avoided emissions in one month."""
+
+    month: str = Field(description="the month, YYYY-MM, in the city's time zone")
+    grams: int = Field(
+        description="grams CO2e avoided by the resident's accepted actions that occurred that month"
+    )
 
 
 class ImpactOut(BaseModel):
-    total_grams: int
-    by_methodology: list[MethodologyImpact]
-    by_month: list[MonthImpact]
+    """Grams CO2e the resident's accepted actions avoided, in total, by methodology and by month."""
+
+    total_grams: int = Field(description="grams CO2e avoided by all the resident's accepted actions")
+    by_methodology: list[MethodologyImpact] = Field(
+        description="per methodology with accepted actions, sorted by methodology id"
+    )
+    by_month: list[MonthImpact] = Field(
+        description="per month with accepted actions (months without any are left out), oldest first"
+    )
