@@ -16,7 +16,7 @@ from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
 from service.health import healthz, readyz
-from service.http import api_docs
+from service.http import api_docs, contract
 from service.http.dependencies import provide_db_session
 from service.http.problems import EXCEPTION_HANDLERS
 from service.http.query import refuse_unknown_query
@@ -76,7 +76,7 @@ def create_app(
         finally:
             await stop_services(app.state.services)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         lifespan=[lifespan],
         dependencies={"db_session": Provide(provide_db_session)},
@@ -95,6 +95,8 @@ def create_app(
         ),
         debug=False,
     )
+    contract.install(app)
+    return app
 
 
 def app_from_environment() -> Litestar:

@@ -27,6 +27,7 @@ from service.identity.tokens import TokenService
 from service.ledger.service import Ledger
 from service.services import start_services, stop_services
 from service.settings import AuthSettings, Settings
+from tests.fixtures import problems
 from tests.fixtures.databases import (
     assert_rollups_match_actions,
     create_pg_database,
@@ -38,6 +39,8 @@ from tests.fixtures.databases import (
     truncate_all,
 )
 
+# Read before the session's environment is cleaned of TANBI_ variables.
+RECORD_PROBLEMS_TO = os.environ.get("TANBI_RECORD_PROBLEMS")
 TEST_KEYS = {"t1": SecretStr("test-signing-key-" + "x" * 32)}
 
 
@@ -153,7 +156,10 @@ async def app(settings: Settings, database: Database) -> AsyncIterator[Litestar]
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://tanbi.test") as http:
+    hooks = {"response": [problems.recorder(app)]}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://tanbi.test", event_hooks=hooks
+    ) as http:
         yield http
 
 
@@ -185,3 +191,8 @@ def unique_queue() -> str:
 
 def ledger_for(session, settings: Settings, clock=utcnow) -> Ledger:  # type: ignore[no-untyped-def]
     return Ledger(session, settings.ledger, settings.zone, clock=clock)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if RECORD_PROBLEMS_TO:
+        problems.dump(RECORD_PROBLEMS_TO)
