@@ -17,6 +17,7 @@ from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
 from service.health import healthz, readyz
 from service.http import api_docs, contract
+from service.http.allow import complete_allow
 from service.http.dependencies import provide_db_session
 from service.http.problems import EXCEPTION_HANDLERS
 from service.http.query import refuse_unknown_query
@@ -82,7 +83,7 @@ def create_app(
         dependencies={"db_session": Provide(provide_db_session)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
-        before_send=[add_request_id_header],
+        before_send=[add_request_id_header, complete_allow],
         before_request=refuse_unknown_query,
         request_max_body_size=MAX_BODY_BYTES,
         state=State({"settings": settings}),
