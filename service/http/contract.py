@@ -69,6 +69,7 @@ def apply(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     components["securitySchemes"] = _schemes()
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = _problem_schema()
+    _enumerate_reasons(schemas)
     guards = _guards(app)
     for path, item in document.get("paths", {}).items():
         for method in METHODS:
@@ -81,6 +82,25 @@ def apply(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
             _add_body(path, method, operation, schemas)
             _add_problems(key, operation, security)
     return document
+
+
+def _enumerate_reasons(schemas: dict[str, Any]) -> None:
+    """``reasons`` arrays hold reason codes: every code an installed methodology version may give."""
+    from service.methodology.registry import load_registry, reason_meanings
+
+    registry = load_registry()
+    codes = sorted(
+        {
+            code
+            for versions in registry.versions.values()
+            for m in versions.values()
+            for code in reason_meanings(m)
+        }
+    )
+    for schema in schemas.values():
+        found = schema.get("properties", {}).get("reasons")
+        if found and found.get("type") == "array" and found.get("items", {}).get("type") == "string":
+            found["items"]["enum"] = codes
 
 
 def _schemes() -> dict[str, Any]:
