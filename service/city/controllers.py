@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city.reductions import Report, parse_group_by, reductions
+from service.city.schemas import ReductionsOut, SummaryOut
 from service.city.summary import summary
 from service.db.base import utcnow
 from service.http.csv_response import csv_response
@@ -20,6 +24,59 @@ from service.identity.guards import requires
 from service.identity.principal import Role
 
 VALUES = ("grams", "actions", "coins", "participants")
+
+CSV = "text/csv"
+REDUCTIONS_CSV = (
+    "CSV (UTF-8 with a byte-order mark): a header row of the grouping's keys, suppressed and the four "
+    "figures, one row per group, then the total's row (its keys say total) when there is a total; a "
+    "suppressed row has empty figures"
+)
+SUMMARY_CSV = (
+    "CSV (UTF-8 with a byte-order mark): section,name,value rows for to_date, this_year and coins, then "
+    "target:<id> rows (target, actual, progress, due); a null value is empty"
+)
+
+
+def attachment(filename: str) -> ResponseHeader:
+    """The content-disposition header csv_response sets, for the document only (Litestar sets nothing)."""
+    return ResponseHeader(
+        name="content-disposition",
+        value=f'attachment; filename="{filename}"',
+        description=f'attachment; filename="{filename}": the file name to save the CSV as',
+        documentation_only=True,
+    )
+
+
+FROM = QueryParameter(
+    name="from",
+    max_length=10,
+    description="the range's first day, a local date (YYYY-MM-DD); default: January 1st this year",
+)
+TO = QueryParameter(
+    max_length=10,
+    description="the range's last day, a local date (YYYY-MM-DD); default: December 31st this year",
+)
+GROUP_BY = QueryParameter(
+    max_length=64,
+    description="comma-separated, any of day, month, family, methodology, district (at most one of day "
+    "and month). Grouped by day or month the range must be whole days or months; not grouped by time it "
+    "must be one whole day, month or year",
+)
+
+
+def csv_alternative(description: str) -> type[Operation]:
+    """An operation whose 200 response also offers ``text/csv`` (a string), sent for ``Accept: text/csv``."""
+
+    @dataclass
+    class WithCsv(Operation):
+        def __post_init__(self) -> None:
+            ok = (self.responses or {}).get("200")
+            if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+                ok.content[CSV] = OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, description=description)
+                )
+
+    return WithCsv
 
 
 class CityController(Controller):
@@ -31,41 +88,63 @@ class CityController(Controller):
         "/reductions",
         operation_id="city_reductions",
         summary="Grams CO2e, actions, coins, participants by group",
+        description="Cells of the published grid: a cell with fewer than k participants is hidden, with "
+        "enough others that no hidden cell can be worked out. Send `Accept: text/csv` for CSV (as "
+        "/v1/city/reductions.csv gives).",
+        operation_class=csv_alternative(REDUCTIONS_CSV),
     )
     async def reductions(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
-        to: Annotated[str | None, QueryParameter(max_length=10)] = None,
-        group_by: Annotated[str | None, QueryParameter(max_length=64)] = None,
-    ) -> Response[Any]:
+        from_: Annotated[str | None, FROM] = None,
+        to: Annotated[str | None, TO] = None,
+        group_by: Annotated[str | None, GROUP_BY] = None,
+    ) -> Response[ReductionsOut]:
         return await self._reductions(request, db_session, from_, to, group_by, wants_csv(request))
 
-    @get("/reductions.csv", operation_id="city_reductions_csv", summary="The same, as CSV")
+    @get(
+        "/reductions.csv",
+        operation_id="city_reductions_csv",
+        summary="The same, as CSV",
+        media_type=CSV,
+        response_description=REDUCTIONS_CSV,
+        response_headers=[attachment("reductions-<from>-<to>.csv")],
+    )
     async def reductions_csv(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
-        to: Annotated[str | None, QueryParameter(max_length=10)] = None,
-        group_by: Annotated[str | None, QueryParameter(max_length=64)] = None,
-    ) -> Response[Any]:
+        from_: Annotated[str | None, FROM] = None,
+        to: Annotated[str | None, TO] = None,
+        group_by: Annotated[str | None, GROUP_BY] = None,
+    ) -> Response[bytes]:
         return await self._reductions(request, db_session, from_, to, group_by, True)
 
     @get(
-        "/summary", operation_id="city_summary", summary="Totals, participants, coins and progress to targets"
+        "/summary",
+        operation_id="city_summary",
+        summary="Totals, participants, coins and progress to targets",
+        description="Send `Accept: text/csv` for CSV (as /v1/city/summary.csv gives).",
+        operation_class=csv_alternative(SUMMARY_CSV),
     )
     async def summary(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-    ) -> Response[Any]:
+    ) -> Response[SummaryOut]:
         body = await _summary(request, db_session)
         return _summary_csv(body) if wants_csv(request) else Response(body)
 
-    @get("/summary.csv", operation_id="city_summary_csv", summary="The summary as CSV")
+    @get(
+        "/summary.csv",
+        operation_id="city_summary_csv",
+        summary="The summary as CSV",
+        media_type=CSV,
+        response_description=SUMMARY_CSV,
+        response_headers=[attachment("summary.csv")],
+    )
     async def summary_csv(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-    ) -> Response[Any]:
+    ) -> Response[bytes]:
         return _summary_csv(await _summary(request, db_session))
 
     async def _reductions(
@@ -110,7 +189,7 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _report_csv(report: Report) -> Response[str]:
+def _report_csv(report: Report) -> Response[bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*report.group_by, "suppressed", *VALUES])
@@ -126,7 +205,7 @@ def _report_csv(report: Report) -> Response[str]:
     return csv_response(out.getvalue(), name)
 
 
-def _summary_csv(body: dict[str, Any]) -> Response[str]:
+def _summary_csv(body: dict[str, Any]) -> Response[bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "name", "value"])
