@@ -44,11 +44,14 @@ def test_cli_keys_work_end_to_end_on_the_embedded_default(tmp_path: Path) -> Non
                 "valid_until": (now + dt.timedelta(days=7)).isoformat(),
             },
         ).json()
+        reviewed = {"revision": offer["revision"]}  # the city approves the revision it reviewed
         refused = httpx.post(
-            f"{base}/v1/city/offers/{offer['id']}/approve", headers=token(auditor["api_key"])
+            f"{base}/v1/city/offers/{offer['id']}/approve", headers=token(auditor["api_key"]), json=reviewed
         )
         assert refused.status_code == 403
-        approved = httpx.post(f"{base}/v1/city/offers/{offer['id']}/approve", headers=token(city["api_key"]))
+        approved = httpx.post(
+            f"{base}/v1/city/offers/{offer['id']}/approve", headers=token(city["api_key"]), json=reviewed
+        )
         assert approved.json()["approved"] is True
         resident = httpx.post(f"{base}/v1/auth/dev", json={"phone": "13900000901"}).json()
         listed = httpx.get(
