@@ -18,7 +18,9 @@ from service.errors import Invalid
 # Names Litestar fills itself, never from the query string.
 RESERVED = {"request", "socket", "headers", "query", "cookies", "state", "scope", "body", "data"}
 PATH_PARAMETER = re.compile(r"{(\w+)(?::[^}]*)?}")
-_allowed: dict[int, frozenset[str] | None] = {}
+# Kept in the handler's own options: a cache keyed by id(handler) outlived its app, and a later app's
+# handler at the same address was refused with another route's parameters.
+ALLOWED = "tanbi_allowed_query"
 
 
 async def refuse_unknown_query(request: Request[Any, Any, Any]) -> None:
@@ -39,10 +41,9 @@ async def refuse_unknown_query(request: Request[Any, Any, Any]) -> None:
 
 def allowed_query(handler: Any) -> frozenset[str] | None:
     """The query names ``handler`` declares; None for routes outside the API (static files, pages)."""
-    key = id(handler)
-    if key not in _allowed:
-        _allowed[key] = _declared(handler) if handler.resolve_include_in_schema() else None
-    return _allowed[key]
+    if ALLOWED not in handler.opt:
+        handler.opt[ALLOWED] = _declared(handler) if handler.resolve_include_in_schema() else None
+    return handler.opt[ALLOWED]  # type: ignore[no-any-return]
 
 
 def _declared(handler: Any) -> frozenset[str]:
