@@ -13,6 +13,8 @@ from pathlib import Path
 from litestar import Response, get
 from litestar.static_files import create_static_files_router
 
+from service.http.static_names import refuse_impossible_names
+
 STATIC = Path(__file__).parent / "static"
 # ECharts writes style attributes into its tooltips, hence 'unsafe-inline' for styles only; no script
 # runs but the files below.
@@ -43,5 +45,9 @@ async def _secure(response: Response) -> Response:  # type: ignore[type-arg]
 
 
 static_files = create_static_files_router(
-    path="/dashboard/static", directories=[STATIC], name="dashboard_static", after_request=_secure
+    path="/dashboard/static",
+    directories=[STATIC],
+    name="dashboard_static",
+    after_request=_secure,
+    before_request=refuse_impossible_names,
 )

@@ -8,6 +8,8 @@ from pathlib import Path
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from service.http.static_names import refuse_impossible_names
+
 STATIC = Path(__file__).parent / "static" / "swagger-ui"
 ASSETS = "/api-docs-assets"
 
@@ -18,4 +20,6 @@ swagger = SwaggerRenderPlugin(
     standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
     favicon="<link rel='icon' type='image/svg+xml' href='/dashboard/static/favicon.svg'>",
 )
-assets = create_static_files_router(path=ASSETS, directories=[STATIC], name="api_docs_assets")
+assets = create_static_files_router(
+    path=ASSETS, directories=[STATIC], name="api_docs_assets", before_request=refuse_impossible_names
+)

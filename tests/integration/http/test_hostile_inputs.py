@@ -162,3 +162,14 @@ async def test_a_forged_cursor_at_the_ends_of_the_calendar_is_refused(
     cursor = base64.urlsafe_b64encode(f"{moment}|5".encode()).decode()
     response = await client.get("/v1/me/actions", params={"cursor": cursor}, headers=me)
     assert_problem(response, 422, "invalid_cursor")
+
+
+@pytest.mark.parametrize("prefix", ["/api-docs-assets", "/dashboard/static"])
+@pytest.mark.parametrize("name", ["a" * 256, "é" * 200, "a/" * 600])
+async def test_a_static_file_name_no_file_system_holds_is_not_found(
+    client: httpx.AsyncClient, prefix: str, name: str
+) -> None:
+    # The operating system's "file name too long" was a 500 (found by the hostile property).
+    response = await client.get(f"{prefix}/{name}")
+    assert_problem(response, 404, "not_found")
+    assert (await client.get(f"{prefix}/{'a' * 200}")).status_code == 404  # long but possible: plain 404
