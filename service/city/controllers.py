@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +15,13 @@ from service.city.reductions import Report, parse_group_by, reductions
 from service.city.schemas import ReductionsOut, SummaryOut
 from service.city.summary import summary
 from service.db.base import utcnow
-from service.http.csv_response import csv_response
+from service.http.csv_response import CSV, attachment, csv_alternative, csv_response, wants_csv
 from service.http.dates import query_date
 from service.identity.guards import requires
 from service.identity.principal import Role
 
 VALUES = ("grams", "actions", "coins", "participants")
 
-CSV = "text/csv"
 REDUCTIONS_CSV = (
     "CSV (UTF-8 with a byte-order mark): a header row of the grouping's keys, suppressed and the four "
     "figures, one row per group, then the total's row (its keys say total) when there is a total; a "
@@ -35,16 +31,6 @@ SUMMARY_CSV = (
     "CSV (UTF-8 with a byte-order mark): section,name,value rows for to_date, this_year and coins, then "
     "target:<id> rows (target, actual, progress, due); a null value is empty"
 )
-
-
-def attachment(filename: str) -> ResponseHeader:
-    """The content-disposition header csv_response sets, for the document only (Litestar sets nothing)."""
-    return ResponseHeader(
-        name="content-disposition",
-        value=f'attachment; filename="{filename}"',
-        description=f'attachment; filename="{filename}": the file name to save the CSV as',
-        documentation_only=True,
-    )
 
 
 FROM = QueryParameter(
@@ -62,21 +48,6 @@ GROUP_BY = QueryParameter(
     "and month). Grouped by day or month the range must be whole days or months; not grouped by time it "
     "must be one whole day, month or year",
 )
-
-
-def csv_alternative(description: str) -> type[Operation]:
-    """An operation whose 200 response also offers ``text/csv`` (a string), sent for ``Accept: text/csv``."""
-
-    @dataclass
-    class WithCsv(Operation):
-        def __post_init__(self) -> None:
-            ok = (self.responses or {}).get("200")
-            if isinstance(ok, OpenAPIResponse) and ok.content is not None:
-                ok.content[CSV] = OpenAPIMediaType(
-                    schema=Schema(type=OpenAPIType.STRING, description=description)
-                )
-
-    return WithCsv
 
 
 class CityController(Controller):
@@ -164,10 +135,6 @@ class CityController(Controller):
         dims = parse_group_by(group_by)
         report = await reductions(session, first, last, dims, families)
         return _report_csv(report) if as_csv else Response(report_json(report))
-
-
-def wants_csv(request: Request[Any, Any, Any]) -> bool:
-    return "text/csv" in request.headers.get("accept", "")
 
 
 async def _summary(request: Request[Any, Any, Any], session: AsyncSession) -> dict[str, Any]:

@@ -3,7 +3,7 @@ and vouchers; the city's offer approval."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Invalid
-from service.http.csv_response import csv_response
+from service.http.csv_response import attachment, csv_alternative, csv_response, wants_csv
 from service.http.dates import query_date
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
@@ -31,12 +31,20 @@ from service.merchants.schemas import (
     OfferPatch,
     PayCodeOut,
     RefundOut,
+    StatementOut,
     VoucherIn,
     VoucherOut,
     VoucherPage,
 )
 from service.merchants.statements import statement
 from service.ratelimit import limit
+
+STATEMENT_FROM = "the statement's first day, a local date (YYYY-MM-DD)"
+STATEMENT_TO = "the statement's last day, included (YYYY-MM-DD; at most 366 days after from)"
+STATEMENT_CSV = (
+    "CSV (UTF-8 with a byte-order mark): a header row date, charges, charge_coins, vouchers, voucher_coins, "
+    "refunds, refund_coins, net_coins; one row per day; then a row whose date is total"
+)
 
 ID = Parameter(ge=1, le=2**63 - 1)
 PAGE_MAX = 200
@@ -186,21 +194,30 @@ class MerchantController(Controller):
         )
         return ConsumedOut(voucher=voucher_out(voucher), transfer_id=transfer.id)
 
-    @get("/statements", operation_id="merchant_statements", summary="Coins received per day (JSON or CSV)")
+    @get(
+        "/statements",
+        operation_id="merchant_statements",
+        summary="Coins received per day (JSON or CSV)",
+        description="Send `format=csv` or `Accept: text/csv` for CSV.",
+        operation_class=csv_alternative(STATEMENT_CSV),
+        response_headers=[attachment("statement-<from>-<to>.csv")],
+    )
     async def statements(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        from_: Annotated[str, QueryParameter(name="from", max_length=10)],
-        to: Annotated[str, QueryParameter(max_length=10)],
-        format_: Annotated[str | None, QueryParameter(name="format", max_length=8)] = None,
-    ) -> Response[Any]:
+        from_: Annotated[str, QueryParameter(name="from", max_length=10, description=STATEMENT_FROM)],
+        to: Annotated[str, QueryParameter(max_length=10, description=STATEMENT_TO)],
+        format_: Annotated[
+            Literal["json", "csv"] | None, QueryParameter(name="format", description="json (default) or csv")
+        ] = None,
+    ) -> Response[StatementOut]:
         start, end = query_date(from_, "from"), query_date(to, "to")
         if end < start or (end - start).days > 366:
             raise Invalid("give a range of at most 367 days with from <= to", code="invalid_range")
         result = await statement(db_session, int(principal.subject), start, end, _settings(request).zone)
-        if format_ == "csv" or "text/csv" in request.headers.get("accept", ""):
+        if format_ == "csv" or wants_csv(request):
             return csv_response(result.as_csv(), f"statement-{start}-{end}.csv")
         return Response(result.as_json())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from service.merchants.models import VoucherStatus
 
@@ -219,3 +219,44 @@ class ApproveIn(StrictBody):
         le=2**31 - 1,
         description="the revision the city reviewed; 409 offer_changed if the offer has changed since",
     )
+
+
+class StatementTotalsOut(BaseModel):
+    """Counts and coins of a statement's days, summed."""
+
+    charges: int = Field(description="pay-code charges received")
+    charge_coins: int = Field(description="coins received by those charges")
+    vouchers: int = Field(description="vouchers consumed")
+    voucher_coins: int = Field(description="coins received by those vouchers")
+    refunds: int = Field(description="refunds given back to residents")
+    refund_coins: int = Field(description="coins those refunds returned")
+    net_coins: int = Field(description="charge_coins + voucher_coins - refund_coins")
+
+
+class StatementDayOut(StatementTotalsOut):
+    """One local day of a statement; a day without any transfer has zeros."""
+
+    date: dt.date = Field(description="the local day (YYYY-MM-DD, the city's time zone)")
+
+
+# "from" is a Python keyword: the range's fields are declared with create_model under their own names,
+# since the document names response properties by field name (an alias would not show).
+_StatementRange = create_model(
+    "_StatementRange",
+    __base__=BaseModel,
+    __doc__="The days a statement covers.",
+    **{
+        "from": (dt.date, Field(description="the statement's first day (a local date, YYYY-MM-DD)")),
+        "to": (dt.date, Field(description="the statement's last day, included (a local date, YYYY-MM-DD)")),
+    },  # type: ignore[call-overload]
+)
+
+
+class StatementOut(_StatementRange):
+    """Coins received per local day, from the ledger's transfers on the merchant's accounts."""
+
+    merchant_id: int = Field(description="the merchant this statement is for (the caller)")
+    opening_balance: int = Field(description="the merchant's coins before the first day")
+    closing_balance: int = Field(description="opening_balance + totals.net_coins: coins after the last day")
+    totals: StatementTotalsOut = Field(description="the days' figures summed")
+    days: list[StatementDayOut] = Field(description="every day of the range in order, zeros included")

@@ -40,38 +40,62 @@ class _Lenient(BaseModel):
 
 
 class Dimension(_Lenient):
-    type: str = Field(max_length=32)
-    volume: Decimal = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    type: str = Field(
+        max_length=32, description="OCPI CdrDimensionType: ENERGY (kWh), MAX_POWER (kW), TIME, ..."
+    )
+    volume: Decimal = Field(
+        ge=0, le=1_000_000, allow_inf_nan=False, description="the dimension's value in its OCPI unit"
+    )
 
 
 class ChargingPeriod(_Lenient):
-    dimensions: list[Dimension] = Field(default_factory=list, max_length=64)
+    dimensions: list[Dimension] = Field(
+        default_factory=list, max_length=64, description="what was measured in the period (MAX_POWER is read)"
+    )
 
 
 class CdrToken(_Lenient):
-    uid: str = Field(min_length=1, max_length=36)
+    uid: str = Field(
+        min_length=1,
+        max_length=36,
+        description="the charging token's uid: the subject a resident bound (hashed)",
+    )
 
 
 class CdrLocation(_Lenient):
-    evse_id: str = Field(min_length=1, max_length=48)
-    connector_power_type: str | None = Field(default=None, max_length=32)
+    evse_id: str = Field(
+        min_length=1, max_length=48, description="the EVSE (charge point) id: one car per EVSE at a time"
+    )
+    connector_power_type: str | None = Field(
+        default=None,
+        max_length=32,
+        description="AC_1_PHASE, AC_2_PHASE, AC_2_PHASE_SPLIT, AC_3_PHASE or DC: bounds the plausible power",
+    )
 
 
 class CdrKey(_Lenient):
     """What identifies a CDR (OCPI 2.2.1: CiString(2), CiString(3), CiString(39))."""
 
-    country_code: str = Field(min_length=2, max_length=2)
-    party_id: str = Field(min_length=3, max_length=3)
-    id: str = Field(min_length=1, max_length=39)
+    country_code: str = Field(min_length=2, max_length=2, description="the CPO's ISO 3166 country code")
+    party_id: str = Field(min_length=3, max_length=3, description="the CPO's OCPI party id")
+    id: str = Field(min_length=1, max_length=39, description="the CDR's id, unique for the CPO")
 
 
 class Cdr(CdrKey):
-    start_date_time: dt.datetime
-    end_date_time: dt.datetime
-    total_energy: Decimal = Field(allow_inf_nan=False)
-    cdr_token: CdrToken
-    cdr_location: CdrLocation
-    charging_periods: list[ChargingPeriod] = Field(default_factory=list, max_length=1000)
+    start_date_time: dt.datetime = Field(description="when the session started (RFC 3339)")
+    end_date_time: dt.datetime = Field(description="when the session ended (RFC 3339)")
+    total_energy: Decimal = Field(allow_inf_nan=False, description="kWh delivered in the session")
+    cdr_token: CdrToken = Field(description="the token that authorised the session")
+    cdr_location: CdrLocation = Field(description="where the car charged")
+    credit: bool = Field(default=False, description="true for a credit CDR: it reverses the referenced CDR")
+    credit_reference_id: str | None = Field(
+        default=None, max_length=39, description="a credit CDR's reference: the id of the CDR it reverses"
+    )
+    charging_periods: list[ChargingPeriod] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="the session's periods; their MAX_POWER bounds the rate",
+    )
 
 
 def checked(model: type[BaseModel], cdr: dict[str, Any]) -> Any:
