@@ -194,5 +194,16 @@ def ledger_for(session, settings: Settings, clock=utcnow) -> Ledger:  # type: ig
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The OpenAPI document must list every problem the suite saw an operation answer."""
     if RECORD_PROBLEMS_TO:
         problems.dump(RECORD_PROBLEMS_TO)
+    if not problems.SEEN:
+        return
+    from litestar._openapi.plugin import OpenAPIPlugin
+
+    app = create_app(make_settings(Path("/nonexistent"), None), periodic=False)
+    missing = problems.undocumented(app.plugins.get(OpenAPIPlugin).provide_openapi_schema())
+    if missing:
+        print("\nproblems the OpenAPI document does not list (service/http/problem_codes.py):")
+        print("\n".join(f"  {line}" for line in missing))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -222,6 +222,10 @@ def _expected(key: Operation, operation: dict[str, Any], security: list[str]) ->
         codes.setdefault(status, set()).update(names)
 
     add(422, ANY_422)
+    if "{" in key[1]:
+        add(404, ["not_found"])  # a path value of the wrong type matches no route
+    if any(p.get("in") == "query" and p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        add(422, ["invalid_cursor"])  # a cursor the API did not give out
     if "requestBody" in operation:
         add(400, BODY_400)
         add(413, [HTTP_CODES[413]])
@@ -230,6 +234,7 @@ def _expected(key: Operation, operation: dict[str, Any], security: list[str]) ->
         add(403, ["wrong_role"])
         if str(Role.RESIDENT) in security:
             add(401, ["account_deleted"])
+            add(404, ["resident_not_found"])  # a token whose resident never existed
     if SIGNATURE in security:
         add(401, SIGNED_401)
         add(404, ["unknown_partner"])

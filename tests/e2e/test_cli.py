@@ -46,13 +46,17 @@ def serving(
     env: dict[str, str], residents: int = 40, ready_within: float = 30, *, demo: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
-    process = subprocess.Popen(
-        [TANBI, "serve", *(["--demo"] if demo else []), "--port", str(port)],
-        env=env | {"TANBI_DEMO_RESIDENTS": str(residents)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # A file, not a pipe: nobody reads the server while it runs, and a full pipe would block its logging.
+    log = Path(env["TANBI_DATA_DIR"]) / f"serve-{port}.log"
+    with log.open("w") as sink:  # the child holds its own copy
+        process = subprocess.Popen(
+            [TANBI, "serve", *(["--demo"] if demo else []), "--port", str(port)],
+            env=env | {"TANBI_DEMO_RESIDENTS": str(residents)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    process.tanbi_log = log  # type: ignore[attr-defined]  # where output() finds what the server said
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + ready_within
@@ -69,6 +73,11 @@ def serving(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def output(process: subprocess.Popen[str]) -> str:
+    """What a server started by ``serving`` wrote, once it has stopped."""
+    return Path(process.tanbi_log).read_text()  # type: ignore[attr-defined]
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
@@ -96,9 +105,9 @@ def test_fresh_embedded_serve_answers_and_the_books_verify_until_corrupted(tmp_p
         assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
         login = httpx.post(f"{base}/v1/auth/dev", json={"phone": "13800000001"})
         assert login.status_code == 200
-    output = process.stdout.read() if process.stdout else ""
-    assert f"{base}/schema/swagger" in output
-    assert "demo partner for bus_trip: id" in output
+    said = output(process)
+    assert f"{base}/schema/swagger" in said
+    assert "demo partner for bus_trip: id" in said
     demo_partners = json.loads((tmp_path / "demo-partners.json").read_text())
     assert set(demo_partners) == set(load_registry().ids())  # a partner for every methodology
     verified = run(env, "ledger", "verify", "--json")

@@ -14,7 +14,7 @@ import pytest
 
 from methodologies._sdk import FAMILY_IDS
 from service.methodology.registry import load_registry
-from tests.e2e.test_cli import environment, run, serving
+from tests.e2e.test_cli import environment, output, run, serving
 
 REGISTRY = load_registry()
 
@@ -30,8 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         summary = httpx.get(
             f"{base}/v1/city/summary", headers={"Authorization": f"Bearer {token['access_token']}"}
         ).json()
-    output = process.stdout.read() if process.stdout else ""  # the server has stopped: read what it said
-    return data_dir, env, city, summary, output
+    return data_dir, env, city, summary, output(process)  # the server has stopped: read what it said
 
 
 def _actions(data_dir: Path) -> list[tuple[str, str, int, str]]:

@@ -69,3 +69,99 @@ async def test_the_docs_page_loads_everything_from_the_service(client: httpx.Asy
             asset = await client.get(url)
             assert asset.status_code == 200, url
             assert len(asset.content) > 100, url
+
+
+PUBLIC = {  # what anyone may call: sign-in, health and the published methodologies
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("post", "/v1/auth/api-key"),
+    ("post", "/v1/auth/dev"),
+    ("post", "/v1/auth/logout"),
+    ("post", "/v1/auth/refresh"),
+    ("post", "/v1/auth/wechat"),
+    ("get", "/v1/methodologies"),
+    ("get", "/v1/methodologies/{methodology_id}"),
+    ("get", "/v1/methodologies/{methodology_id}/parameter-versions"),
+    ("post", "/v1/methodologies/{methodology_id}/quantify"),
+}
+
+
+def _operations(spec: dict) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]
+    return [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS - {"options", "head"}
+    ]
+
+
+async def test_every_non_public_operation_names_a_declared_security_scheme(client: httpx.AsyncClient) -> None:
+    spec = await _spec(client)
+    schemes = spec["components"]["securitySchemes"]
+    assert {"resident", "merchant", "city", "auditor", "partnerSignature", "ocpiToken"} <= schemes.keys()
+    for method, path, operation in _operations(spec):
+        named = {name for requirement in operation.get("security", []) for name in requirement}
+        assert named <= schemes.keys(), (method, path)
+        assert bool(named) != ((method, path) in PUBLIC), (method, path)
+    me = spec["paths"]["/v1/me"]["get"]["security"]
+    assert me == [{"resident": []}]
+    assert spec["paths"]["/v1/partners/{partner_id}/events"]["post"]["security"] == [{"partnerSignature": []}]
+
+
+async def test_every_operation_lists_its_problems_with_their_codes(client: httpx.AsyncClient) -> None:
+    spec = await _spec(client)
+    for method, path, operation in _operations(spec):
+        problems = {
+            status: response["content"]["application/problem+json"]["schema"]["allOf"][1]["properties"][
+                "code"
+            ]
+            for status, response in operation["responses"].items()
+            if "application/problem+json" in response.get("content", {})
+        }
+        assert "unknown_query_parameter" in problems["422"]["enum"], (method, path)
+        if operation.get("security") and "/partners/" not in path:
+            assert {"missing_token", "invalid_token"} <= set(problems["401"]["enum"]), (method, path)
+        if "requestBody" in operation:
+            assert "malformed_json" in problems["400"]["enum"], (method, path)
+    charge = spec["paths"]["/v1/merchant/charges"]["post"]["responses"]
+    codes = charge["409"]["content"]["application/problem+json"]["schema"]["allOf"][1]["properties"]["code"]
+    assert "insufficient_funds" in codes["enum"]
+
+
+async def test_every_property_is_described_and_every_integer_id_bounded(client: httpx.AsyncClient) -> None:
+    spec = await _spec(client)
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in spec["components"]["schemas"].items()
+        for field, prop in schema.get("properties", {}).items()
+        if "description" not in prop and "$ref" not in prop
+    ]
+    assert undescribed == []
+    unbounded = [
+        (method, path, parameter["name"])
+        for method, path, operation in _operations(spec)
+        for parameter in operation.get("parameters", [])
+        if parameter["schema"].get("type") == "integer" and "maximum" not in parameter["schema"]
+    ]
+    assert unbounded == []
+
+
+async def test_success_bodies_are_typed_and_csv_is_offered_where_served(client: httpx.AsyncClient) -> None:
+    spec = await _spec(client)
+    for method, path, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            for media, content in response.get("content", {}).items():
+                assert content.get("schema"), (method, path, status, media)
+    statement = spec["paths"]["/v1/merchant/statements"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "text/csv"} <= statement.keys()
+    assert statement["application/json"]["schema"] == {"$ref": "#/components/schemas/StatementOut"}
+    days = spec["components"]["schemas"]["StatementOut"]["properties"]["days"]
+    assert days["items"]["$ref"].endswith("StatementDayOut")
+    status = spec["components"]["schemas"]["VoucherOut"]["properties"]["status"]
+    assert status["allOf"] == [{"$ref": "#/components/schemas/VoucherStatus"}]
+    assert set(spec["components"]["schemas"]["VoucherStatus"]["enum"]) == {
+        "held",
+        "consumed",
+        "cancelled",
+        "lapsed",
+    }
