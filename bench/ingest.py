@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -180,7 +181,9 @@ async def main() -> None:
     parser.add_argument(
         "--rate", type=float, help="offer events at this many per second (default: as fast as accepted)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database and the data folder afterwards"
+    )
     args = parser.parse_args()
 
     url = await create_pg_database("tanbi_bench")
@@ -246,6 +249,7 @@ async def main() -> None:
                 process.kill()
         if not args.keep:
             await drop_pg_database(url)
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

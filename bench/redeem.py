@@ -22,6 +22,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -325,7 +326,9 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="API processes")
     parser.add_argument("--direct", action="store_true", help="call the redemption code, not the HTTP API")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database and the data folder afterwards"
+    )
     args = parser.parse_args()
 
     url = await create_pg_database("tanbi_bench")
@@ -375,6 +378,7 @@ async def main() -> None:
                 server.kill()
         if not args.keep:
             await drop_pg_database(url)
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
