@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,8 @@ from methodologies._sdk import Methodology
 from methodologies._sdk.families import family
 from service.actions.service import ActionService
 from service.db.base import utcnow
+from service.db.engine import Database
+from service.http.cache import CachePolicy, cacheable, cached_response, json_body, response_cache
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.methodology.models import ParamVersion
@@ -31,6 +33,8 @@ from service.methodology.schemas import (
     VerdictOut,
 )
 
+# Public documentation: any cache may keep it a minute; the city's publications are rare and scheduled.
+CACHE = CachePolicy("methodologies", "public, max-age=60")
 METHODOLOGY_ID = Parameter(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]+$")
 
 
@@ -43,42 +47,45 @@ class MethodologyController(Controller):
     tags = ["methodologies"]
     dependencies = {"registry": Provide(provide_registry, sync_to_thread=False)}
 
-    @get("", operation_id="methodologies_list", summary="Every methodology, its versions and sources")
+    @get(
+        "",
+        operation_id="methodologies_list",
+        summary="Every methodology, its versions and sources",
+        operation_class=cacheable(CACHE),
+    )
     async def list_all(
-        self, registry: NamedDependency[Registry], db_session: NamedDependency[AsyncSession]
-    ) -> list[MethodologySummary]:
-        params = ParamService(db_session, registry=registry)
-        return [await _summary(registry, params, registry.current(mid)) for mid in registry.ids()]
+        self, request: Request[Any, Any, Any], registry: NamedDependency[Registry]
+    ) -> Response[list[MethodologySummary]]:
+        async def build() -> bytes:
+            async with _database(request).session() as session:
+                params = ParamService(session, registry=registry)
+                return json_body(
+                    [await _summary(registry, params, registry.current(m)) for m in registry.ids()]
+                )
+
+        return await cached_response(request, CACHE, ("list",), build)
 
     @get(
-        "/{methodology_id:str}", operation_id="methodologies_get", summary="One methodology, fully documented"
+        "/{methodology_id:str}",
+        operation_id="methodologies_get",
+        summary="One methodology, fully documented",
+        operation_class=cacheable(CACHE),
     )
     async def get_one(
         self,
+        request: Request[Any, Any, Any],
         registry: NamedDependency[Registry],
-        db_session: NamedDependency[AsyncSession],
         methodology_id: Annotated[str, METHODOLOGY_ID],
-    ) -> MethodologyOut:
-        methodology = registry.current(methodology_id)
-        params = ParamService(db_session, registry=registry)
-        summary = await _summary(registry, params, methodology)
-        current = (await params.effective(methodology, utcnow())).params
-        asset_model = getattr(methodology, "Asset", None)
-        return MethodologyOut(
-            **summary.model_dump(),
-            readme=methodology.readme,
-            asset_schema=asset_model.model_json_schema() if asset_model else None,
-            asset_registrar=getattr(methodology, "asset_registrar", "resident"),
-            evidence_example=getattr(methodology, "example", None),
-            reasons=[
-                ReasonOut(code=code, zh=zh, en=en)
-                for code, (zh, en) in sorted(reason_meanings(methodology).items())
-            ],
-            parameters=[
-                ParameterOut(value=current.values()[p["name"]], **p) for p in methodology.Params.describe()
-            ],
-            parameter_versions=[_version_out(v) for v in await params.versions(methodology)],
-        )
+    ) -> Response[MethodologyOut]:
+        methodology = registry.current(methodology_id)  # an unknown id is 404 before the cache is asked
+
+        async def build() -> bytes:
+            async with _database(request).session() as session:
+                return json_body(
+                    await _documented(registry, ParamService(session, registry=registry), methodology)
+                )
+
+        return await cached_response(request, CACHE, ("one", methodology_id), build)
 
     @post(
         "/{methodology_id:str}/quantify",
@@ -123,17 +130,22 @@ class MethodologyController(Controller):
         "/{methodology_id:str}/parameter-versions",
         operation_id="methodologies_param_versions_list",
         summary="Every parameter version, with its reason and effective date",
+        operation_class=cacheable(CACHE),
     )
     async def versions(
         self,
+        request: Request[Any, Any, Any],
         registry: NamedDependency[Registry],
-        db_session: NamedDependency[AsyncSession],
         methodology_id: Annotated[str, METHODOLOGY_ID],
-    ) -> list[ParamVersionOut]:
+    ) -> Response[list[ParamVersionOut]]:
         methodology = registry.current(methodology_id)
-        return [
-            _version_out(v) for v in await ParamService(db_session, registry=registry).versions(methodology)
-        ]
+
+        async def build() -> bytes:
+            async with _database(request).session() as session:
+                rows = await ParamService(session, registry=registry).versions(methodology)
+                return json_body([_version_out(v) for v in rows])
+
+        return await cached_response(request, CACHE, ("versions", methodology_id), build)
 
     @post(
         "/{methodology_id:str}/parameter-versions",
@@ -144,6 +156,7 @@ class MethodologyController(Controller):
     )
     async def publish(
         self,
+        request: Request[Any, Any, Any],
         registry: NamedDependency[Registry],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
@@ -158,6 +171,7 @@ class MethodologyController(Controller):
             effective_from=data.effective_from,
             actor=f"{principal.role}:{principal.subject}",
         )
+        response_cache(request.app).invalidate_on_commit(db_session, CACHE.namespace)
         return _version_out(row)
 
 
@@ -176,6 +190,31 @@ async def _summary(registry: Registry, params: ParamService, methodology: Method
         evidence_schema=methodology.Evidence.model_json_schema(),
         identifiers=methodology.Evidence.identifiers(),
     )
+
+
+async def _documented(registry: Registry, params: ParamService, methodology: Methodology) -> MethodologyOut:
+    summary = await _summary(registry, params, methodology)
+    current = (await params.effective(methodology, utcnow())).params
+    asset_model = getattr(methodology, "Asset", None)
+    return MethodologyOut(
+        **summary.model_dump(),
+        readme=methodology.readme,
+        asset_schema=asset_model.model_json_schema() if asset_model else None,
+        asset_registrar=getattr(methodology, "asset_registrar", "resident"),
+        evidence_example=getattr(methodology, "example", None),
+        reasons=[
+            ReasonOut(code=code, zh=zh, en=en)
+            for code, (zh, en) in sorted(reason_meanings(methodology).items())
+        ],
+        parameters=[
+            ParameterOut(value=current.values()[p["name"]], **p) for p in methodology.Params.describe()
+        ],
+        parameter_versions=[_version_out(v) for v in await params.versions(methodology)],
+    )
+
+
+def _database(request: Request[Any, Any, Any]) -> Database:
+    return request.app.state.services.database  # type: ignore[no-any-return]
 
 
 def _version_out(row: ParamVersion) -> ParamVersionOut:
