@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Invalid
+from service.http.cache import CachePolicy, cacheable, cached_response, json_body, response_cache
 from service.http.csv_response import attachment, csv_alternative, csv_response, wants_csv
 from service.http.dates import query_date
 from service.http.pagination import after_id, next_cursor
@@ -47,6 +48,10 @@ STATEMENT_CSV = (
 )
 
 ID = Parameter(ge=1, le=2**63 - 1)
+# The list is the same for every resident (auth decides only whether it is shown), so one cached page
+# serves all; private, since it is behind a resident's token. Stock moves with every claim: a claim is
+# checked against the database, so a few seconds' stale stock only shows an offer that may be sold out.
+OFFERS_CACHE = CachePolicy("offers", "private, max-age=5", vary="Authorization")
 PAGE_MAX = 200
 
 
@@ -119,6 +124,7 @@ class MerchantController(Controller):
     @patch("/offers/{offer_id:int}", operation_id="merchant_offers_update", summary="Change an offer")
     async def update_offer(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         offer_id: Annotated[int, ID],
@@ -127,9 +133,9 @@ class MerchantController(Controller):
         changes = data.model_dump(exclude_unset=True)
         if any(v is None for v in changes.values()):
             raise Invalid("fields cannot be set to null", code="null_field")
-        return offer_out(
-            await offers.update_offer(db_session, int(principal.subject), offer_id, changes, utcnow())
-        )
+        offer = await offers.update_offer(db_session, int(principal.subject), offer_id, changes, utcnow())
+        response_cache(request.app).invalidate_on_commit(db_session, OFFERS_CACHE.namespace)
+        return offer_out(offer)
 
     @post("/charges", operation_id="merchant_charges_create", summary="Take coins with a resident's pay-code")
     async def charge(
@@ -228,17 +234,32 @@ class ResidentOfferController(Controller):
     guards = requires(Role.RESIDENT)
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("/offers", operation_id="offers_list", summary="Approved, valid, in-stock offers")
+    @get(
+        "/offers",
+        operation_id="offers_list",
+        summary="Approved, valid, in-stock offers",
+        operation_class=cacheable(OFFERS_CACHE),
+    )
     async def list_offers(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
-    ) -> OfferPage:
-        await active_resident_id(db_session, principal)
-        rows = list(await offers.offers_on_sale(db_session, utcnow(), _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    ) -> Response[OfferPage]:
+        await active_resident_id(db_session, principal)  # a deleted account is refused, cached list or not
+        after = _after(cursor)
+
+        async def build() -> bytes:
+            # Its own session: the page is shared by every resident's request, not tied to this one's.
+            async with request.app.state.services.database.session() as session:
+                rows = list(await offers.offers_on_sale(session, utcnow(), after, limit + 1))
+            return json_body(
+                OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
+            )
+
+        return await cached_response(request, OFFERS_CACHE, (str(after), str(limit)), build)
 
     @post(
         "/me/paycodes", operation_id="me_paycodes_create", summary="A single-use pay-code (show it as a QR)"
@@ -332,10 +353,13 @@ class CityOfferController(Controller):
     )
     async def approve(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         offer_id: Annotated[int, ID],
         data: Annotated[ApproveIn, Body()],
     ) -> OfferOut:
         actor = f"city:{principal.subject}"
-        return offer_out(await offers.approve_offer(db_session, offer_id, data.revision, actor, utcnow()))
+        offer = await offers.approve_offer(db_session, offer_id, data.revision, actor, utcnow())
+        response_cache(request.app).invalidate_on_commit(db_session, OFFERS_CACHE.namespace)
+        return offer_out(offer)
