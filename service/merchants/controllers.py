@@ -243,21 +243,25 @@ class ResidentOfferController(Controller):
     async def list_offers(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> Response[OfferPage]:
-        await active_resident_id(db_session, principal)  # a deleted account is refused, cached list or not
+        database = request.app.state.services.database
+        # Checked in a transaction ended before any build starts its own: on SQLite each takes the write
+        # lock, and a request holding one while waiting for the other would deadlock.
+        async with database.session() as session:
+            await active_resident_id(session, principal)  # a deleted account is refused, cached page or not
         after = _after(cursor)
 
         async def build() -> bytes:
             # Its own session: the page is shared by every resident's request, not tied to this one's.
-            async with request.app.state.services.database.session() as session:
+            async with database.session() as session:
                 rows = list(await offers.offers_on_sale(session, utcnow(), after, limit + 1))
-            return json_body(
-                OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
-            )
+                page = OfferPage(
+                    items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit)
+                )
+            return json_body(page)
 
         return await cached_response(request, OFFERS_CACHE, (str(after), str(limit)), build)
 

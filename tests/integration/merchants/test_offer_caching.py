@@ -4,8 +4,19 @@ moved by claims within the TTL (a clock the test moves)."""
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
+
+from service.app import create_app
+from service.db.base import utcnow
+from service.db.engine import Database
 from service.http.cache import TTL_SECONDS
-from service.identity.principal import Role
+from service.identity.principal import Principal, Role
+from service.identity.tokens import TokenService
+from service.services import start_services, stop_services
+from tests.conftest import make_settings
+from tests.fixtures.databases import migrate
 from tests.integration.merchants.conftest import approved_offer, funded_resident, new_merchant
 from tests.integration.merchants.test_vouchers import offer_body
 from tests.integration.methodology.test_caching import frozen
@@ -105,3 +116,27 @@ async def test_a_deleted_account_is_refused_even_when_the_page_is_cached(
     assert (await client.delete("/v1/me", headers=me)).status_code == 204
     refused = await client.get("/v1/offers", headers=me | {"If-None-Match": etag})
     assert (refused.status_code, refused.json()["code"]) == (401, "account_deleted")
+
+
+async def test_a_miss_on_an_sqlite_file_does_not_wait_for_its_own_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The fixtures share one connection per test; the embedded server opens one per session, and on
+    # SQLite each transaction takes the write lock: a request holding one while its page was built in
+    # another waited for itself until the busy timeout.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tanbi.db'}"
+    await migrate(url)
+    database = Database.from_url(url)
+    settings = make_settings(tmp_path, None)
+    app = create_app(settings, database=database, periodic=False)
+    app.state.services = await start_services(settings, database, periodic=False)
+    try:
+        async with database.session() as session:
+            resident = await funded_resident(session, settings, 0)
+        token = TokenService(settings.auth).issue_access(Principal(str(resident), Role.RESIDENT), utcnow())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tanbi.test") as http:
+            async with asyncio.timeout(10):
+                response = await http.get("/v1/offers", headers={"Authorization": f"Bearer {token}"})
+        assert (response.status_code, response.json()["items"]) == (200, [])
+    finally:
+        await stop_services(app.state.services)
+        await database.dispose()
