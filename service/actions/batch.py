@@ -4,8 +4,9 @@ One action through ``record_action`` costs about sixty statements; a partner bat
 thousand round trips. Here the batch takes every advisory lock it needs in one statement, reads what its
 decisions depend on once (``BatchHistory``, ``BatchParams``), decides each action in order with the very same
 ``ActionService.assess`` (an action sees the batch's earlier actions, exactly as if recorded one by one), and
-writes each table with one statement. PostgreSQL only: ids are drawn from the sequences up front so the rows
-can reference each other; other databases record the batch one action at a time, with the same results.
+writes each table with one statement. Ids are reserved up front so the rows can reference each other. Both
+dialects run this same code: what differs (arrays and sequences, or a JSON parameter and the rowid) is behind
+``service.db.bulk``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from service.actions.models import Action, ActionStatus, CapCounter, EvidenceCla
 from service.actions.service import ActionService, Assessment, Recorded, action_values, scope_key
 from service.city import rollups
 from service.city.districts import districts_of
-from service.db.base import utcnow
-from service.db.bulk import any_of, bulk_insert
-from service.db.sql import is_postgresql, lock_keys, next_ids
+from service.db.base import table, utcnow
+from service.db.bulk import bulk_for
+from service.db.sql import lock_keys
 from service.errors import DomainError
 from service.ledger.bulk import Credit, issue_many
 from service.methodology.registry import Registry
@@ -48,7 +49,7 @@ class BatchItem:
 
 
 async def record_item(actions: ActionService, item: BatchItem) -> Recorded:
-    """``item`` through ``record_action``: the one-by-one path, for SQLite and for a batch that failed."""
+    """``item`` through ``record_action``: the one-by-one path, for the events of a batch that failed."""
     return await actions.record_action(
         item.resident_id,
         item.methodology_id,
@@ -105,11 +106,10 @@ class BatchCredit:
         self.settings = settings
         self.registry = registry
         self.clock = clock
+        self.bulk = bulk_for(session)
 
     async def record(self, items: list[BatchItem]) -> list[Result]:
         """Store and credit every item once per source key; results in the order of ``items``."""
-        if not is_postgresql(self.session):
-            return await self._one_by_one(items)
         parsed = self._parse(items)
         await lock_keys(self.session, self._keys_to_lock(items, parsed))
         results: list[Result | None] = [None] * len(items)
@@ -125,18 +125,6 @@ class BatchCredit:
         for d in decided:
             results[d.parsed.index] = _summary(d.row)
         return _fill_repeats(items, results)
-
-    async def _one_by_one(self, items: list[BatchItem]) -> list[Result]:
-        actions = ActionService(self.session, self.settings, self.registry, self.clock)
-        results: list[Result] = []
-        for item in items:
-            try:
-                recorded = await record_item(actions, item)
-            except DomainError as refused:
-                results.append(refused)
-                continue
-            results.append(ActionSummary.of(recorded.action))
-        return results
 
     def _parse(self, items: list[BatchItem]) -> list[_Parsed | DomainError]:
         parser = ActionService(self.session, self.settings, self.registry, self.clock)
@@ -166,7 +154,7 @@ class BatchCredit:
         repeat of a key decided earlier in the batch gets that decision; refused evidence gets its error.
         """
         sources = sorted({item.source for item in items})
-        stmt = sa.select(Action).where(any_of(Action.source_key, sources))
+        stmt = sa.select(Action).where(self.bulk.one_of(Action.source_key, sources))
         stored = {a.source_key: a for a in await self.session.scalars(stmt)}
         fresh: list[_Parsed] = []
         deciding: set[str] = set()
@@ -205,7 +193,7 @@ class BatchCredit:
     async def _decide(
         self, fresh: list[_Parsed], actions: ActionService, history: BatchHistory
     ) -> list[_Decided]:
-        ids = await next_ids(self.session, Action.__table__, len(fresh))
+        ids = await self.bulk.next_ids(table(Action), len(fresh))
         grams_per_coin = self.settings.ledger.grams_per_coin
         districts = await districts_of(self.session, [p.item.resident_id for p in fresh])
         decided = []
@@ -238,7 +226,7 @@ class BatchCredit:
         transfer_ids = await issue_many(self.session, self.settings.ledger, self.settings.zone, credits, now)
         for row, transfer_id in zip(credited, transfer_ids, strict=True):
             row["transfer_id"] = transfer_id
-        await bulk_insert(self.session, Action.__table__, [d.row for d in decided])
+        await self.bulk.insert(table(Action), [d.row for d in decided])
         await self._hold_ground(accepted)
         zone = self.settings.zone
         await rollups.apply(self.session, self.settings.city, [rollups.entry(d.row, zone) for d in accepted])
@@ -265,14 +253,10 @@ class BatchCredit:
             claims += [{"key": c.key, "action_id": action_id} for c in m.claims(evidence)]
             for key, amount in d.increments.items():
                 usage[key] = usage.get(key, 0) + amount
-        await bulk_insert(self.session, Occupancy.__table__, spans)
-        await bulk_insert(self.session, EvidenceClaim.__table__, claims)
-        await bulk_insert(
-            self.session,
-            CapCounter.__table__,
-            [{"key": k, "used_micro": usage[k]} for k in sorted(usage)],
-            suffix=ADD_TO_COUNTERS,
-        )
+        await self.bulk.insert(table(Occupancy), spans)
+        await self.bulk.insert(table(EvidenceClaim), claims)
+        counters = [{"key": k, "used_micro": usage[k]} for k in sorted(usage)]
+        await self.bulk.insert(table(CapCounter), counters, on_conflict=ADD_TO_COUNTERS)
 
 
 def _remember(history: BatchHistory, row: dict[str, Any], assessment: Assessment, resident: int) -> None:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
-from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim
+from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository, action_or_erased
-from service.db.bulk import any_of
+from service.db.base import UTCDateTime
+from service.db.bulk import bulk_for
 from service.methodology.models import ParamVersion
 from service.methodology.params import ParamService, ResolvedParams, select_version
 
@@ -59,6 +59,7 @@ class BatchHistory(ActionRepository):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
+        self.bulk = bulk_for(session)
         self._assets: dict[tuple[str, str], Asset] = {}
         self._stored_latest: dict[str, Reading] = {}
         self._batch_readings: dict[str, list[Reading]] = defaultdict(list)
@@ -96,10 +97,10 @@ class BatchHistory(ActionRepository):
         return sorted({s.action_id for s in spans if s.starts_at < end and s.ends_at > start})
 
     async def claimed(self, keys: list[str]) -> dict[str, int]:
-        return {key: self._claims[key] for key in keys if key in self._claims}
+        return {key: self._claims[key] for key in sorted(keys) if key in self._claims}
 
     async def counters(self, keys: list[str]) -> dict[str, int]:
-        return {key: self._counters[key] for key in keys if key in self._counters}
+        return {key: self._counters[key] for key in sorted(keys) if key in self._counters}
 
     # the batch's own actions ------------------------------------------------------------------------
     def add_reading(self, history_key: str, reading: Reading) -> None:
@@ -119,7 +120,7 @@ class BatchHistory(ActionRepository):
         if not wanted:
             return
         refs = sorted({ref for _, ref in wanted})
-        rows = await self.session.scalars(sa.select(Asset).where(any_of(Asset.ref, refs)))
+        rows = await self.session.scalars(sa.select(Asset).where(self.bulk.one_of(Asset.ref, refs)))
         self._assets = {(a.kind, a.ref): a for a in rows if (a.kind, a.ref) in wanted}
 
     async def _load_pairs(
@@ -127,22 +128,19 @@ class BatchHistory(ActionRepository):
     ) -> dict[str, int]:
         if not keys:
             return {}
-        rows = await self.session.execute(sa.select(key, value).where(any_of(key, sorted(keys))))
+        rows = await self.session.execute(sa.select(key, value).where(self.bulk.one_of(key, sorted(keys))))
         return dict(rows.all())
 
     async def _load_history(self, latest_needed: dict[str, dt.datetime]) -> None:
         if not latest_needed:
             return
-        stmt = (
-            sa.select(Action.history_key, Action.occurred_at, Action.id, Action.evidence)
-            .where(
-                any_of(Action.history_key, sorted(latest_needed)),
-                Action.status == ActionStatus.ACCEPTED,
-                Action.occurred_at <= max(latest_needed.values()),
-            )
-            .order_by(Action.history_key, Action.occurred_at.desc(), Action.id.desc())
-            .ext(postgresql.distinct_on(Action.history_key))
+        stmt = sa.select(Action.history_key, Action.occurred_at, Action.id, Action.evidence).where(
+            self.bulk.one_of(Action.history_key, sorted(latest_needed)),
+            Action.status == ActionStatus.ACCEPTED,
+            Action.occurred_at <= max(latest_needed.values()),
         )
+        newest = (Action.occurred_at.desc(), Action.id.desc())
+        stmt = self.bulk.first_of_each(stmt, Action.history_key, newest)
         for key, occurred_at, action_id, evidence in (await self.session.execute(stmt)).all():
             self._stored_latest[key] = Reading(occurred_at, action_id, evidence)
 
@@ -152,16 +150,22 @@ class BatchHistory(ActionRepository):
         if not scopes:
             return
         keys = sorted(scopes)
-        stmt = sa.text(
-            "SELECT o.scope_key, COALESCE(o.action_id, 0), o.starts_at, o.ends_at FROM action_occupancy o "
-            "JOIN unnest(CAST(:keys AS text[]), CAST(:starts AS timestamptz[]), "
-            "CAST(:ends AS timestamptz[])) AS w(scope_key, starts_at, ends_at) "
-            "ON o.scope_key = w.scope_key AND o.starts_at < w.ends_at AND o.ends_at > w.starts_at"
+        windows = self.bulk.rows(
+            "w",
+            {"scope_key": sa.String(), "starts_at": UTCDateTime(), "ends_at": UTCDateTime()},
+            [(k, *scopes[k]) for k in keys],
         )
-        rows = await self.session.execute(
-            stmt,
-            {"keys": keys, "starts": [scopes[k][0] for k in keys], "ends": [scopes[k][1] for k in keys]},
+        stmt = sa.select(
+            Occupancy.scope_key, action_or_erased(Occupancy.action_id), Occupancy.starts_at, Occupancy.ends_at
+        ).join(
+            windows,
+            sa.and_(
+                Occupancy.scope_key == windows.c.scope_key,
+                Occupancy.starts_at < windows.c.ends_at,
+                Occupancy.ends_at > windows.c.starts_at,
+            ),
         )
+        rows = await self.session.execute(stmt)
         for scope, action_id, starts_at, ends_at in rows.all():
             self._spans[scope].append(Span(action_id, starts_at, ends_at))
 

@@ -40,18 +40,26 @@ class ActionRepository:
         )
         return list((await self.session.scalars(stmt)).all())
 
+    # claimed() and counters() answer in key order: the answers are stored in the action's context, and
+    # SQLite keeps a JSON document's key order, so the batch view (batch_view.py) answers in the same order.
     async def claimed(self, keys: list[str]) -> dict[str, int]:
         if not keys:
             return {}
-        stmt = sa.select(EvidenceClaim.key, action_or_erased(EvidenceClaim.action_id)).where(
-            EvidenceClaim.key.in_(keys)
+        stmt = (
+            sa.select(EvidenceClaim.key, action_or_erased(EvidenceClaim.action_id))
+            .where(EvidenceClaim.key.in_(keys))
+            .order_by(EvidenceClaim.key)
         )
         return dict((await self.session.execute(stmt)).all())
 
     async def counters(self, keys: list[str]) -> dict[str, int]:
         if not keys:
             return {}
-        stmt = sa.select(CapCounter.key, CapCounter.used_micro).where(CapCounter.key.in_(keys))
+        stmt = (
+            sa.select(CapCounter.key, CapCounter.used_micro)
+            .where(CapCounter.key.in_(keys))
+            .order_by(CapCounter.key)
+        )
         return dict((await self.session.execute(stmt)).all())
 
     async def add_to_counter(self, key: str, amount_micro: int) -> None:

@@ -17,13 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants, family_key
 from service.city.periods import periods
-from service.db.bulk import bulk_insert
-from service.db.sql import is_postgresql
+from service.db.bulk import bulk_for
 from service.settings import CitySettings, Settings
 
 Key = tuple[Any, ...]
@@ -113,30 +111,6 @@ async def _upsert(
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     key_names = [c.name for c in table.primary_key.columns]
     rows = [dict(zip(key_names + list(added), (*key, *deltas[key]), strict=True)) for key in sorted(deltas)]
-    if is_postgresql(session):
-        sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in added)
-        returned = ", ".join(key_names + list(added))
-        suffix = f"ON CONFLICT ({', '.join(key_names)}) DO UPDATE SET {sets} RETURNING {returned}"
-        result = await bulk_insert(session, table, rows, suffix=suffix)
-    else:
-        result = await _sqlite_upsert(session, table, rows, key_names, added)
+    result = await bulk_for(session).upsert_adding(table, rows, added)
     width = len(key_names)
     return {tuple(r[:width]): tuple(r[width:]) for r in result}
-
-
-async def _sqlite_upsert(
-    session: AsyncSession,
-    table: sa.Table,
-    rows: list[dict[str, Any]],
-    keys: list[str],
-    added: tuple[str, ...],
-) -> list[Any]:
-    out: list[Any] = []
-    chunk = 30_000 // len(rows[0])  # SQLite binds at most 32,766 values per statement
-    for start in range(0, len(rows), chunk):
-        statement = sqlite.insert(table).values(rows[start : start + chunk])
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in added}
-        ).returning(*(table.c[c] for c in [*keys, *added]))
-        out += (await session.execute(statement)).all()
-    return out

@@ -38,16 +38,5 @@ async def lock_keys(session: AsyncSession, keys: list[str]) -> None:
     )
 
 
-async def next_ids(session: AsyncSession, table: sa.Table, count: int) -> list[int]:
-    """``count`` fresh ids from ``table``'s sequence (PostgreSQL): a batch can link rows before inserting."""
-    if count == 0:
-        return []
-    result = await session.execute(
-        sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
-        {"table": table.name, "count": count},
-    )
-    return list(result.scalars().all())
-
-
 def is_postgresql(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"

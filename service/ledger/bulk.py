@@ -2,8 +2,9 @@
 
 It writes exactly the rows ``Ledger.issue`` writes one at a time (transfer, idempotency record, expiry lot,
 both balances), for keys the caller guarantees are fresh: they name actions created in the same transaction,
-so no earlier request can hold them. Accounts are locked in ascending id order, as every ledger writer locks
-them, then updated with one statement. PostgreSQL only (transfer ids come from the sequence up front).
+so no earlier request can hold them. Transfer ids are reserved up front so lots and idempotency records can
+name them; balances are updated with one statement (on PostgreSQL after locking the accounts in ascending id
+order, as every ledger writer locks them). Both dialects, through ``service.db.bulk``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import table
-from service.db.bulk import any_of, bulk_insert
-from service.db.sql import next_ids
+from service.db.bulk import bulk_for
 from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer
 from service.ledger.service import Ledger, TransferRequest, validate_amount_and_key
 from service.settings import LedgerSettings
@@ -46,7 +46,8 @@ async def issue_many(
     wallet_of = {c.resident_id: wallets[f"wallet:{c.resident_id}"] for c in credits}
     shards = {wallet % settings.issuance_shards for wallet in wallet_of.values()}
     sources = await ensure_accounts(session, {f"issuance:{s}": (AccountKind.ISSUANCE, None) for s in shards})
-    ids = await next_ids(session, table(Transfer), len(credits))
+    bulk = bulk_for(session)
+    ids = await bulk.next_ids(table(Transfer), len(credits))
     expires_at = Ledger(session, settings, zone).lot_expiry(now)
     transfers, records, lots = [], [], []
     deltas: dict[int, int] = defaultdict(int)
@@ -80,9 +81,9 @@ async def issue_many(
         )
         deltas[wallet] += credit.amount
         deltas[source] -= credit.amount
-    await bulk_insert(session, table(Transfer), transfers)
-    await bulk_insert(session, table(IdempotencyRecord), records)
-    await bulk_insert(session, table(Lot), lots)
+    await bulk.insert(table(Transfer), transfers)
+    await bulk.insert(table(IdempotencyRecord), records)
+    await bulk.insert(table(Lot), lots)
     await apply_deltas(session, deltas)
     return ids
 
@@ -105,34 +106,20 @@ async def ensure_accounts(session: AsyncSession, wanted: dict[str, tuple[str, in
             }
             for c in missing
         ]
-        await bulk_insert(session, table(Account), rows, suffix="ON CONFLICT (code) DO NOTHING")
+        await bulk_for(session).insert(table(Account), rows, on_conflict="ON CONFLICT (code) DO NOTHING")
         found |= await _account_ids(session, missing)
     return found
 
 
 async def apply_deltas(session: AsyncSession, deltas: dict[int, int]) -> None:
-    """Add each delta to its account's balance: rows locked in ascending id order, then one UPDATE.
-
-    The lock is FOR NO KEY UPDATE, the one an UPDATE of the balance takes: a plain FOR UPDATE would also
-    wait for the key-share locks that foreign keys (a transfer, a lot) take on the account, and two batches
-    that each inserted transfers against the same issuance account would deadlock on those.
-    """
-    ids = sorted(deltas)
-    await session.execute(
-        sa.select(Account.id).where(Account.id.in_(ids)).order_by(Account.id).with_for_update(key_share=True)
-    )
-    await session.execute(
-        sa.text(
-            "UPDATE accounts SET balance = accounts.balance + d.delta "
-            "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS bigint[])) AS d(id, delta) "
-            "WHERE accounts.id = d.id"
-        ),
-        {"ids": ids, "deltas": [deltas[i] for i in ids]},
-    )
+    """Add each delta to its account's balance, in one statement (accounts locked in ascending id order)."""
+    await bulk_for(session).add_to(table(Account).c.balance, deltas)
 
 
 async def _account_ids(session: AsyncSession, codes: list[str]) -> dict[str, int]:
-    rows = await session.execute(sa.select(Account.code, Account.id).where(any_of(Account.code, codes)))
+    rows = await session.execute(
+        sa.select(Account.code, Account.id).where(bulk_for(session).one_of(Account.code, codes))
+    )
     return dict(rows.all())
 
 

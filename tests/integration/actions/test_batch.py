@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
@@ -23,7 +25,6 @@ from service.errors import DomainError
 from service.ledger.models import Account, Lot, Transfer
 from service.ledger.service import Ledger
 from service.ledger.verify import verify_ledger
-from tests.conftest import make_settings
 from tests.integration.actions.conftest import (
     NOW,
     ZONE,
@@ -37,11 +38,6 @@ from tests.integration.actions.test_assets_and_history import installer, reading
 
 NOW_PV = dt.datetime(2026, 7, 2, 12, 0, tzinfo=ZONE)
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def pg_settings(tmp_path, pg_url):  # type: ignore[no-untyped-def]
-    return make_settings(tmp_path, pg_url)
 
 
 async def one_by_one(session, settings, registry, items: list[BatchItem], clock) -> list[Any]:  # type: ignore[no-untyped-def]
@@ -61,7 +57,8 @@ async def one_by_one(session, settings, registry, items: list[BatchItem], clock)
 
 async def written(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Everything the credit path wrote, with database ids replaced by source keys and account codes."""
-    actions = (await session.scalars(sa.select(Action))).all()
+    # As stored, not as the session holds the objects it added (the batch path adds none).
+    actions = (await session.scalars(sa.select(Action).execution_options(populate_existing=True))).all()
     source = {a.id: a.source_key for a in actions}
     # A wallet made in a rolled-back run gets a new id next time, and with it another issuance shard.
     codes = {
@@ -95,7 +92,7 @@ async def written(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                 a.history_key,
                 a.evidence,
                 a.breakdown,
-                context(a.context),
+                json.dumps(context(a.context)),  # key order too: SQLite keeps it
                 a.occurred_at,
                 by_transfer.get(a.transfer_id) if a.transfer_id else None,
             )
@@ -148,9 +145,8 @@ async def both_ways(session, settings, registry, items: list[BatchItem], clock) 
     return outcomes[0], outcomes[1]
 
 
-async def test_a_mixed_batch_matches_one_by_one(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
-    settings = pg_settings
-    async with pg_database.session() as session:
+async def test_a_mixed_batch_matches_one_by_one(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
         rider, other = await new_resident(session, "13900000201"), await new_resident(session, "13900000202")
         service = actions_for(session, settings, registry)
         morning = NOW - dt.timedelta(hours=10)
@@ -182,6 +178,9 @@ async def test_a_mixed_batch_matches_one_by_one(pg_database, pg_settings, regist
                 for n in range(1, 12)
             ),
             BatchItem(rider, "car_free_day", parked((NOW - DAY).date()), None, "b:car:someone-else"),
+            # The charged EV's odometer: its caps are shared with charging (stored context lists them).
+            BatchItem(other, "nev_driving", odometer(NOW - 20 * DAY, "1000", "1300"), None, "b:nev:1"),
+            BatchItem(other, "nev_driving", odometer(NOW - 10 * DAY, "1300", "1700"), None, "b:nev:2"),
         ]
         one, batch = await both_ways(session, settings, registry, items, lambda: NOW)
         assert batch == one
@@ -191,9 +190,20 @@ async def test_a_mixed_batch_matches_one_by_one(pg_database, pg_settings, regist
         assert ("refused", "invalid_evidence") in one[0]
 
 
-async def test_meter_readings_see_stored_and_batch_history(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
-    settings = pg_settings
-    async with pg_database.session() as session:
+def odometer(start: dt.datetime, km_from: str, km_to: str) -> dict[str, str]:
+    return {
+        "vin": "LGXCE4CB000000001",
+        "powertrain": "bev",
+        "vehicle_use": "private",
+        "period_start": start.isoformat(),
+        "period_end": (start + 10 * DAY).isoformat(),
+        "odometer_start_km": km_from,
+        "odometer_end_km": km_to,
+    }
+
+
+async def test_meter_readings_see_stored_and_batch_history(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
         owner = await new_resident(session, "13900000203")
         await record(session, registry, await installer(session), owner)
         d20 = dt.datetime(2026, 6, 20, tzinfo=ZONE)
@@ -221,10 +231,9 @@ async def test_meter_readings_see_stored_and_batch_history(pg_database, pg_setti
         assert [r[4] for r in one[0]][:2] == [[], ["meter_rollback"]]
 
 
-async def test_a_batch_credit_replays_through_the_ledger(pg_database, pg_settings, registry) -> None:  # type: ignore[no-untyped-def]
+async def test_a_batch_credit_replays_through_the_ledger(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     """The idempotency records the batch writes are the ones Ledger.issue would: a replay moves nothing."""
-    settings = pg_settings
-    async with pg_database.session() as session:
+    async with database.session() as session:
         rider = await new_resident(session, "13900000204")
         items = [BatchItem(rider, "bus_trip", bus(NOW - dt.timedelta(hours=3)), None, "replay:1")]
         (summary,) = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
@@ -241,14 +250,68 @@ async def test_a_batch_credit_replays_through_the_ledger(pg_database, pg_setting
         assert (await verify_ledger(session)).ok
 
 
-async def test_sqlite_records_the_batch_one_by_one(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+async def test_a_batch_costs_the_same_statements_whatever_its_size(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    """Each table is written with one statement and each history read once, on both dialects: a batch of
+    forty trips of ten residents runs exactly as many statements as a batch of two trips of one."""
+    async with database.session() as session:
+        riders = [await new_resident(session, f"139000005{n:02d}") for n in range(10)]
+
+        async def statements(items: list[BatchItem]) -> int:
+            savepoint = await session.begin_nested()
+            with counting_statements(database) as executed:
+                results = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+            assert {r.status for r in results} == {"accepted", "rejected"}  # caps and overlaps decided
+            await savepoint.rollback()
+            return len(executed)
+
+        def trips(residents: list[int], per_resident: int) -> list[BatchItem]:
+            hours = (0, 0, *range(1, per_resident - 1))  # the repeated start overlaps
+            return [
+                BatchItem(r, "bus_trip", bus(NOW - dt.timedelta(hours=20 - h)), None, f"size:{r}:{n}")
+                for r in residents
+                for n, h in enumerate(hours)
+            ]
+
+        small, large = await statements(trips(riders[:1], 2)), await statements(trips(riders, 4))
+        assert small == large  # one by one, forty actions would take some two thousand
+
+
+@contextmanager
+def counting_statements(database) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    executed: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        executed.append(statement)
+
+    engine = database.engine.sync_engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield executed
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_batches_and_single_records_interleave_in_one_transaction(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    """Ids reserved for a batch (a sequence on PostgreSQL, the rowid's next values on SQLite) never meet the
+    ids of rows recorded one by one before or after it in the same transaction."""
     async with database.session() as session:
         rider = await new_resident(session, "13900000205")
-        trips = [bus(NOW - dt.timedelta(hours=h)) for h in (5, 4, 4)]
-        items = [BatchItem(rider, "bus_trip", t, None, f"d:{n}") for n, t in enumerate(trips)]
-        results = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
-        assert [r.status for r in results] == ["accepted", "accepted", "rejected"]
-        assert results[2].reasons == ["overlap"]
+        service = actions_for(session, settings, registry)
+        start = NOW - dt.timedelta(days=6)
+        batch = BatchCredit(session, settings, registry, lambda: NOW)
+        ids = []
+        for day in range(6):
+            first = start + day * DAY
+            if day % 2:
+                recorded = await service.record_action(rider, "bus_trip", bus(first), None, f"i:{day}")
+                ids.append(recorded.action.id)
+                continue
+            trips = (first, first + dt.timedelta(hours=2))
+            items = [BatchItem(rider, "bus_trip", bus(t), None, f"i:{day}:{t:%H}") for t in trips]
+            ids += [r.action_id for r in await batch.record(items)]
+        assert ids == sorted(set(ids))
+        transfers = (await session.scalars(sa.select(Action.transfer_id).where(Action.id.in_(ids)))).all()
+        assert len(set(transfers)) == len(ids)
         assert (await verify_ledger(session)).ok
 
 
@@ -263,9 +326,8 @@ trip_starts = st.lists(
 
 @hyp_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(trips=trip_starts)
-async def test_random_trips_batch_as_one_by_one(pg_database, pg_settings, registry, trips) -> None:  # type: ignore[no-untyped-def]
-    settings = pg_settings
-    async with pg_database.session() as session:
+async def test_random_trips_batch_as_one_by_one(database, settings, registry, trips) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
         residents = [await new_resident(session, f"139000003{n:02d}") for n in range(2)]
         base = NOW - dt.timedelta(days=3)
         items = []
