@@ -48,8 +48,10 @@ def _insolation(
     if len(times) == 0:
         return Decimal(0)
     site = Location(latitude, longitude, tz="UTC")
-    clear = site.get_clearsky(times, model="ineichen")
     sun = site.get_solarposition(times)
+    # The sun's positions computed once (get_clearsky would compute the very same ones again, with the
+    # site's pressure, which is get_solarposition's default): they are most of the cost of a period.
+    clear = site.get_clearsky(times, model="ineichen", solar_position=sun)
     poa = irradiance.get_total_irradiance(
         tilt_deg,
         azimuth_deg,
