@@ -214,7 +214,9 @@ def _if_none_match() -> Parameter:
         name="If-None-Match",
         param_in="header",
         required=False,
-        schema=Schema(type=OpenAPIType.STRING),
+        # Visible ASCII words separated by single spaces: what a tag list looks like, and a value every
+        # HTTP client can send (no obs-text, no leading or trailing space).
+        schema=Schema(type=OpenAPIType.STRING, pattern=r"^[!-~]+( [!-~]+)*$"),
         description='an ETag this operation gave (or several, comma-separated; W/"..." matches too), or *',
     )
 
