@@ -3,9 +3,9 @@ reports from a partner for every methodology through the real pipeline, a mercha
 and a city user.
 
 Events enter exactly as a partner's webhook would deliver them after its signature check (``Ingest.accept``:
-validation, identifier hashing, de-duplication, the outbox) and are credited by the processing jobs, so the
-roll-ups, wallets and the dashboard show what the pipeline made of them. Seeded once: a later start finds
-the residents.
+validation, identifier hashing, de-duplication, the outbox) and are credited by the processing job (the batch
+credit path), so the roll-ups, wallets and the dashboard show what the pipeline made of them. Seeded once: a
+later start finds the residents. The seeding says how far it got as it goes (``progress.py``).
 """
 
 from __future__ import annotations
@@ -14,18 +14,20 @@ import datetime as dt
 import json
 import os
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
 from service.db.base import utcnow
 from service.demo_city import season
+from service.demo_city.progress import Progress
 from service.demo_city.season import SEASON_DAYS, Scenario
 from service.demo_city.shop import merchant_and_city_user, spending
 from service.identity.models import Resident
 from service.identity.service import keyed_hash
+from service.jobs.context import JobContext
 from service.jobs.queue import JobQueue, unit_of_work
-from service.partners.ingest import Ingest, subject_hash
+from service.partners.ingest import PROCESS_JOB, Ingest, subject_hash
+from service.partners.jobs import process_partner_events
 from service.partners.models import Binding, Partner
 from service.settings import Settings
 
@@ -70,37 +72,86 @@ async def seed_city(
     hash_key = settings.auth.hash_key.get_secret_value().encode()  # type: ignore[union-attr]
     today = utcnow().astimezone(settings.zone).date()
     scenarios = {m: s for m, s in SCENARIOS.items() if m in partners and m in registry.ids()}
+    progress = Progress()
     async with unit_of_work(database, queue) as session:
         residents = await _residents(session, hash_key, rng)
         subjects = await _bindings(session, hash_key, partners, residents, scenarios, rng)
         await _pv_systems(session, registry, hash_key, partners, subjects.get("rooftop_solar", []), rng)
+    bound = sum(len(s) for s in subjects.values())
+    progress.step(f"seeding the demo city once: {len(residents):,} residents, {bound:,} partner accounts")
     events = {m: _events(m, scenarios[m], subjects[m], today, settings, rng) for m in scenarios}
     count = sum(len(batch) for batch in events.values())
-    print(  # the embedded credit path takes ~30 ms an event: say why the first start is slow
-        f"demo: seeding the demo city once: {len(residents)} residents, {count} partner events over "
-        f"{SEASON_DAYS} days through the real pipeline (about {max(1, round(count / 2000))} min)...",
-        file=sys.stderr,
-        flush=True,
-    )
-    # Partners send each day's reports early the next morning, after the last charging session ended, or
-    # when their records are complete (a month's meter reading); freshness is judged at arrival. One
-    # transaction for the season, not a commit per delivery.
-    now = utcnow()
-    async with unit_of_work(database, queue) as session:
-        for methodology, batch in events.items():
-            partner = await session.get(Partner, partners[methodology]["id"])
-            ingest = Ingest(session, registry, hash_key, settings.partners.batch_size)
-            for sent, chunk in sorted(_by_delivery(batch).items()):
-                delivery = f"demo:{methodology}:{sent.isoformat()}"
-                await ingest.accept(partner, delivery, {"events": chunk}, min(sent, now))
-    if hasattr(queue, "drain"):  # in-process jobs: credit the season before the service opens
-        await queue.drain()
+    arrived = await _deliver(settings, database, registry, hash_key, partners, events)
+    progress.step(f"{count:,} partner events over {SEASON_DAYS} days received; crediting them")
+    await _credit(settings, database, queue, registry, arrived, progress)
     extra = await merchant_and_city_user(settings, database, queue)
     spent = await spending(settings, database, queue, extra["merchant"]["id"], extra.pop("tea"), rng)
     summary = {"residents": len(residents), "events": count, "season_days": SEASON_DAYS} | spent | extra
     path.write_text(json.dumps(summary, indent=2))
     path.chmod(0o600)
     return summary
+
+
+async def _deliver(
+    settings: Settings,
+    database: Any,
+    registry: Any,
+    hash_key: bytes,
+    partners: dict[str, Any],
+    events: dict[str, list[tuple[dt.datetime, dict[str, Any]]]],
+) -> list[int]:
+    """Every delivery of the season through ``Ingest.accept``; the stored events' ids, in arrival order.
+
+    Partners send each day's reports early the next morning, after the last charging session ended, or
+    when their records are complete (a month's meter reading); freshness is judged at arrival. One
+    transaction for the season, not a commit per delivery.
+    """
+    now = utcnow()
+    arrivals = _Arrivals()
+    async with unit_of_work(database, arrivals) as session:
+        for methodology, batch in events.items():
+            partner = await session.get(Partner, partners[methodology]["id"])
+            ingest = Ingest(session, registry, hash_key, settings.partners.batch_size)
+            for sent, chunk in sorted(_by_delivery(batch).items()):
+                delivery = f"demo:{methodology}:{sent.isoformat()}"
+                await ingest.accept(partner, delivery, {"events": chunk}, min(sent, now))
+    return arrivals.event_ids
+
+
+class _Arrivals:
+    """A ``JobQueue`` that keeps the processing jobs the deliveries queue instead of running them.
+
+    Run as queued, the season would be a thousand jobs of four events, a transaction each; the demo runs
+    their events in the same order, through the same job, a full batch per transaction.
+    """
+
+    def __init__(self) -> None:
+        self.event_ids: list[int] = []
+
+    async def enqueue(self, name: str, **kwargs: Any) -> bool:
+        assert name == PROCESS_JOB, name  # delivering events queues nothing else
+        self.event_ids += kwargs["event_ids"]
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+async def _credit(
+    settings: Settings,
+    database: Any,
+    queue: JobQueue,
+    registry: Any,
+    event_ids: list[int],
+    progress: Progress,
+) -> None:
+    """Credit the season as the processing job does, ``batch_size`` events a transaction, in arrival order:
+    the batch credit path decides exactly what recording them one by one in that order would."""
+    context: JobContext = {"settings": settings, "database": database, "queue": queue, "registry": registry}
+    step = settings.partners.batch_size
+    for start in range(0, len(event_ids), step):
+        await process_partner_events(context, event_ids[start : start + step])
+        progress.count(min(start + step, len(event_ids)), len(event_ids), "events credited")
 
 
 async def _residents(session: Any, hash_key: bytes, rng: random.Random) -> list[int]:

@@ -5,6 +5,7 @@ replays with zero differences and explains itself like the methodologies' README
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -45,6 +46,21 @@ def test_a_partner_reports_every_methodology(demo) -> None:  # type: ignore[no-u
     assert set(partners) == set(REGISTRY.ids())
     for methodology_id in REGISTRY.ids():
         assert f"demo partner for {methodology_id}: id" in output
+
+
+def test_the_seeding_says_how_far_it_got(demo) -> None:  # type: ignore[no-untyped-def]
+    """A first start is not a silent minute: each step, then the season counted as it is credited."""
+    _data_dir, _env, city, _summary, output = demo
+    assert "demo: seeding the demo city once: 2,000 residents" in output
+    counted = [
+        (int(done.replace(",", "")), int(total.replace(",", "")))
+        for done, total in re.findall(r"demo: ([\d,]+)/([\d,]+) events credited", output)
+    ]
+    assert len(counted) >= 5  # a line per batch (not a terminal: no bar)
+    assert {total for _, total in counted} == {city["events"]}
+    done = [d for d, _ in counted]
+    assert done == sorted(set(done))
+    assert done[-1] == city["events"]
 
 
 def test_every_family_credits_in_the_season(demo) -> None:  # type: ignore[no-untyped-def]
