@@ -27,7 +27,13 @@ from service.identity.schemas import (
     TokenPairOut,
     WechatLogin,
 )
-from service.identity.service import IdentityService, RefreshTokenReused, TokenPair, active_resident
+from service.identity.service import (
+    IdentityService,
+    RefreshTokenReused,
+    TokenPair,
+    active_profile,
+    active_resident,
+)
 from service.identity.wechat import exchange_code
 from service.ratelimit import client_ip, limit
 from service.residents.deletion import delete_account
@@ -128,10 +134,15 @@ class MeController(Controller):
 
     @get("", operation_id="me_get", summary="The signed-in resident")
     async def me(
-        self, identity: NamedDependency[IdentityService], principal: NamedDependency[Principal]
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
     ) -> MeOut:
-        resident = await identity.resident(principal.resident_id)
-        return _me_out(resident)
+        profile = await active_profile(db_session, principal.resident_id)
+        return MeOut(
+            id=profile["id"],
+            display_name=profile["display_name"],
+            district=profile["district"],
+            created_at=profile["created_at"],
+        )
 
     @patch("", operation_id="me_update", summary="Change the profile (display name, district)")
     async def update(

@@ -20,7 +20,7 @@ from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
 from service.ledger.models import Transfer
-from service.residents.repository import ActionKey, ResidentRepository
+from service.residents.repository import ActionKey, ResidentRepository, active_wallet
 from service.residents.schemas import (
     ActionOut,
     ActionPage,
@@ -105,7 +105,8 @@ def _transfer_out(transfer: Transfer, wallet_id: int) -> TransferOut:
 
 
 class ResidentController(Controller):
-    """Every handler starts with ``active_resident_id``: it is what refuses a deleted account's tokens
+    """Every handler starts with ``active_resident_id`` (the wallet with ``active_wallet``, which makes the
+    same checks in the same statement as the read): it is what refuses a deleted account's tokens
     (tests/integration/residents walks the routes to hold every handler to it). It is called in the
     handlers, not in a dependency: when a dependency raises after the request's session was provided,
     Litestar 2.25 never resumes the session's generator, so it is neither rolled back nor closed (tried:
@@ -120,8 +121,7 @@ class ResidentController(Controller):
     async def wallet(
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
     ) -> WalletOut:
-        resident_id = await active_resident_id(db_session, principal)
-        found = await ResidentRepository(db_session).wallet(resident_id, utcnow())
+        found = await active_wallet(db_session, principal.resident_id, utcnow())
         lots = [
             LotOut(
                 id=lot.id,

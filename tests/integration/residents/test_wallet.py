@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+import sqlalchemy as sa
+
 from service.db.base import utcnow
+from service.errors import NotFound, Unauthorized
+from service.identity.models import Resident
 from service.identity.principal import Role
 from service.ledger.service import TransferRequest
 from service.ledger.verify import verify_ledger
-from service.residents.repository import ResidentRepository
-from tests.conftest import ledger_for
+from service.residents.repository import ResidentRepository, Wallet, active_wallet
+from tests.conftest import ledger_for, make_settings
 from tests.integration.actions.conftest import NOW, ZONE, new_resident
 from tests.integration.merchants.conftest import balance, new_merchant
 from tests.integration.residents.conftest import resident_with_trips
@@ -104,3 +109,51 @@ async def test_coins_expiring_within_30_days_follow_the_clock(database, settings
         assert (after_sweep.available, after_sweep.held, after_sweep.expiring_30d) == (50, 15, 25)
         assert await balance(session, f"wallet:{resident}") == (65, 15)
         assert (await verify_ledger(session)).ok
+
+
+async def test_the_one_statement_wallet_agrees_with_the_session_read_on_the_driver_path(
+    pg_committed, pg_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    # Committed data and a session that has not begun: active_wallet takes the driver pool (one round
+    # trip, autocommitted), which the rolled-back fixtures of the other tests never reach.
+    settings = make_settings(tmp_path, pg_url)
+    async with pg_committed.session() as session:
+        rich, empty, gone = [await new_resident(session, f"1390000072{n}") for n in range(3)]
+        ledger = ledger_for(session, settings, clock=lambda: EARNED_2025)
+        for n in range(3):
+            await ledger.issue(rich, 10 + n, kind="credit", idempotency_key=f"driver:{n}")
+        await ledger_for(session, settings).issue(gone, 5, kind="credit", idempotency_key="driver:gone")
+        till = await ledger.merchant_account(await new_merchant(session))
+        wallet = await ledger.wallet(rich)
+        await ledger.hold(
+            TransferRequest(wallet.id, till.id, 12, "voucher", "driver:hold"),
+            expires_at=utcnow() + dt.timedelta(days=1),
+        )
+        await session.execute(sa.update(Resident).where(Resident.id == gone).values(deleted_at=utcnow()))
+
+    now = utcnow()
+    async with pg_committed.sessions() as session:
+        assert not session.in_transaction()
+        fast = await active_wallet(session, rich, now)
+        assert not session.in_transaction()  # it did not go through the session
+        assert await active_wallet(session, empty, now) == Wallet()
+        with pytest.raises(Unauthorized) as deleted:
+            await active_wallet(session, gone, now)
+        assert deleted.value.code == "account_deleted"
+        with pytest.raises(NotFound) as missing:
+            await active_wallet(session, 10**12, now)
+        assert missing.value.code == "resident_not_found"
+    async with pg_committed.session() as session:
+        slow = await ResidentRepository(session).wallet(rich, now)
+        inside = await active_wallet(session, rich, now)  # in a transaction: through the session
+    assert (fast.available, fast.held, fast.expiring_30d) == (slow.available, slow.held, slow.expiring_30d)
+    assert (fast.available, fast.held) == (10 + 11 + 12 - 12, 12)
+    assert (inside.available, inside.held, inside.expiring_30d) == (
+        fast.available,
+        fast.held,
+        fast.expiring_30d,
+    )
+    columns = ("id", "amount", "remaining", "held", "created_at", "expires_at")
+    rows = [[tuple(getattr(lot, c) for c in columns) for lot in w.lots] for w in (fast, slow, inside)]
+    assert rows[0] == rows[1] == rows[2]
+    assert len(rows[0]) == 3
