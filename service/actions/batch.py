@@ -25,13 +25,13 @@ from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
 from service.actions.service import ActionService, Assessment, Recorded, action_values, scope_key
 from service.city import rollups
-from service.city.districts import districts_of
 from service.db.base import table, utcnow
 from service.db.bulk import bulk_for
 from service.db.sql import lock_keys
 from service.errors import DomainError
 from service.ledger.bulk import Credit, issue_many
 from service.methodology.registry import Registry
+from service.residents.districts import districts_of
 from service.settings import Settings
 
 ADD_TO_COUNTERS = "ON CONFLICT (key) DO UPDATE SET used_micro = cap_counters.used_micro + excluded.used_micro"

@@ -20,13 +20,13 @@ from service.actions.decision import Decision, cap_counter_keys, decide
 from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository
 from service.city import rollups
-from service.city.districts import districts_of
 from service.db.base import utcnow
 from service.db.sql import lock_keys
 from service.errors import Invalid, validation_errors
 from service.ledger.service import Ledger
 from service.methodology.params import ParamService, ResolvedParams
 from service.methodology.registry import Registry
+from service.residents.districts import districts_of
 from service.settings import Settings
 
 

@@ -1,17 +1,10 @@
-"""A resident's district: from their profile, else from a partner binding, else ``unknown``."""
+"""The city's districts: a district code is checked against the city's list (where a resident lives:
+service/residents/districts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from service.db.bulk import one_of
 from service.errors import Invalid
-from service.identity.models import Resident
-from service.partners.models import Binding
-from service.settings import UNKNOWN_DISTRICT, CitySettings
+from service.settings import CitySettings
 
 
 def checked(city: CitySettings, code: str | None) -> str | None:
@@ -20,28 +13,3 @@ def checked(city: CitySettings, code: str | None) -> str | None:
         return code
     known = ", ".join(sorted(city.district_codes()))
     raise Invalid(f"unknown district {code!r}; the city's districts are: {known}", code="unknown_district")
-
-
-async def districts_of(session: AsyncSession, resident_ids: Iterable[int]) -> dict[int, str]:
-    """Each resident's district now (one query for any number of residents)."""
-    ids = sorted(set(resident_ids))
-    if not ids:
-        return {}
-    bound = (
-        sa.select(Binding.district)
-        .where(
-            Binding.resident_id == Resident.id,
-            Binding.unbound_at.is_(None),
-            Binding.district.is_not(None),
-        )
-        .order_by(Binding.created_at.desc(), Binding.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = await session.execute(
-        sa.select(Resident.id, sa.func.coalesce(Resident.district, bound)).where(
-            one_of(session, Resident.id, ids)
-        )
-    )
-    found = {resident: district or UNKNOWN_DISTRICT for resident, district in rows}
-    return {resident: found.get(resident, UNKNOWN_DISTRICT) for resident in ids}
