@@ -18,7 +18,7 @@ from service.http.dates import query_date
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
-from service.identity.service import active_resident_id
+from service.identity.service import active_profile, active_resident_id
 from service.merchants import offers, paycodes, vouchers
 from service.merchants.models import Offer, Voucher
 from service.merchants.schemas import (
@@ -248,10 +248,11 @@ class ResidentOfferController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> Response[OfferPage]:
         database = request.app.state.services.database
-        # Checked in a transaction ended before any build starts its own: on SQLite each takes the write
-        # lock, and a request holding one while waiting for the other would deadlock.
-        async with database.session() as session:
-            await active_resident_id(session, principal)  # a deleted account is refused, cached page or not
+        # A deleted account is refused, cached page or not: one statement (on PostgreSQL one autocommitted
+        # round trip), in a session closed before any build opens its own, since on SQLite each takes the
+        # write lock and a request holding one while waiting for the other would deadlock.
+        async with database.sessions() as session:
+            await active_profile(session, principal.resident_id)
         after = _after(cursor)
 
         async def build() -> bytes:
