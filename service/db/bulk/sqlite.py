@@ -41,14 +41,15 @@ class SqliteBulk:
         self, column: sa.ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any]
     ) -> sa.ColumnElement[bool]:
         """``column IN (SELECT value FROM json_each(:values))``: one parameter for any number of values."""
-        values_json = self._encode([column.type], [[v] for v in values], flat=True)
+        values_json = json.dumps(list(self._bound(column.type, values)), separators=(",", ":"))
         each = sa.select(sa.literal_column("value")).select_from(sa.func.json_each(values_json))
         return column.in_(each)
 
     def rows(
         self, name: str, columns: Mapping[str, sa.types.TypeEngine[Any]], rows: Sequence[Sequence[Any]]
     ) -> sa.FromClause:
-        rows_json = self._encode(list(columns.values()), rows)
+        values = [[row[i] for row in rows] for i in range(len(columns))]
+        rows_json = self._encode(list(columns.values()), values)
         selected = [
             sa.type_coerce(_element(i), kind).label(column)
             for i, (column, kind) in enumerate(columns.items())
@@ -110,22 +111,17 @@ class SqliteBulk:
         # "WHERE true": without it SQLite would read an upsert's ON CONFLICT as the SELECT's join constraint.
         source = f"SELECT {extracted} FROM json_each(:rows) WHERE true"  # noqa: S608
         sql = f"INSERT INTO {table.name} ({names}) {source} {suffix}"
-        values = [[row[c.name] for c in columns] for row in rows]
+        values = [[row[c.name] for row in rows] for c in columns]
         return sa.text(sql), {"rows": self._encode([c.type for c in columns], values)}
 
-    def _encode(
-        self, types: Sequence[sa.types.TypeEngine[Any]], rows: Sequence[Sequence[Any]], *, flat: bool = False
-    ) -> str:
-        """The rows as a JSON array of arrays (``flat``: of values), each value as SQLAlchemy binds it."""
-        processors = [self._processor(kind) for kind in types]
-        bound = [
-            [
-                value if process is None else process(value)
-                for value, process in zip(row, processors, strict=True)
-            ]
-            for row in rows
-        ]
-        return json.dumps([row[0] for row in bound] if flat else bound, separators=(",", ":"))
+    def _encode(self, types: Sequence[sa.types.TypeEngine[Any]], columns: Sequence[Sequence[Any]]) -> str:
+        """Rows given column by column, as a JSON array of row arrays, each value as SQLAlchemy binds it."""
+        bound = [self._bound(kind, values) for kind, values in zip(types, columns, strict=True)]
+        return json.dumps(list(zip(*bound, strict=True)), separators=(",", ":"))
+
+    def _bound(self, kind: sa.types.TypeEngine[Any], values: Sequence[Any]) -> Sequence[Any]:
+        process = self._processor(kind)
+        return values if process is None else list(map(process, values))
 
     def _processor(self, kind: sa.types.TypeEngine[Any]) -> Callable[[Any], Any] | None:
         return kind.dialect_impl(self.dialect).bind_processor(self.dialect)
