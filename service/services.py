@@ -74,7 +74,8 @@ async def start_services(settings: Settings, database: Database | None = None, *
         # The city reads the published grid: publish it before the first request, not minutes later.
         await JOBS["publish_city"]({**services.job_context, "job_try": 1})
         services.periodic = PeriodicRunner(services.job_context)
-        services.periodic.start()
+        # Not again at once: a second publication (a second of CPU for the demo city) held /readyz back.
+        services.periodic.start(just_ran={"publish_city"})
     return services
 
 

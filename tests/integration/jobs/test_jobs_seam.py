@@ -12,6 +12,7 @@ from arq.worker import Worker
 from click.testing import CliRunner
 
 from service.cli import main
+from service.jobs.periodic import PeriodicRunner
 from service.jobs.queue import ArqQueue, InProcessQueue, defer, unit_of_work
 from service.jobs.registry import PERIODIC
 from service.jobs.worker import worker_settings
@@ -154,3 +155,15 @@ async def test_real_arq_worker_runs_ledger_jobs_idempotently(
         if keys:
             await pool.delete(*keys)
         await queue.close()
+
+
+async def test_a_periodic_job_the_caller_just_ran_waits_its_interval(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The embedded service publishes the city before it serves; the periodic loop must not publish again
+    at once (a second publication held the first requests back), while every other job runs at start."""
+    jobs = {p.name: Recorder() for p in PERIODIC}
+    runner = PeriodicRunner({"settings": make_settings(tmp_path, None)}, jobs=jobs)
+    runner.start(just_ran={"publish_city"})
+    await asyncio.sleep(0)  # every loop takes its first step
+    await runner.stop()
+    ran = {name for name, job in jobs.items() if job.calls}
+    assert ran == {p.name for p in PERIODIC} - {"publish_city"}
