@@ -9,8 +9,12 @@ a new pvlib may change the numbers, so bump the methodology's version with it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
+
+from methodologies.rooftop_solar.sun import SunPath
 
 STEP_MINUTES = 5
 ALBEDO = 0.25
@@ -39,19 +43,16 @@ def _insolation(
     start: dt.datetime,
     end: dt.datetime,
 ) -> Decimal:
-    import pandas as pd
     from pvlib import irradiance
     from pvlib.location import Location
 
-    step = pd.Timedelta(minutes=STEP_MINUTES)
-    times = pd.date_range(pd.Timestamp(start) + step / 2, pd.Timestamp(end), freq=step, inclusive="left")
-    if len(times) == 0:
+    period = _period(start, end)
+    if period is None:
         return Decimal(0)
     site = Location(latitude, longitude, tz="UTC")
-    sun = site.get_solarposition(times)
-    # The sun's positions computed once (get_clearsky would compute the very same ones again, with the
-    # site's pressure, which is get_solarposition's default): they are most of the cost of a period.
-    clear = site.get_clearsky(times, model="ineichen", solar_position=sun)
+    sun = period.sun.at(site)  # what site.get_solarposition(times) gives, for a fraction of its cost
+    # get_clearsky would compute the sun's positions and the extraterrestrial irradiance again, the same.
+    clear = site.get_clearsky(period.times, model="ineichen", solar_position=sun, dni_extra=period.dni_extra)
     poa = irradiance.get_total_irradiance(
         tilt_deg,
         azimuth_deg,
@@ -65,3 +66,23 @@ def _insolation(
     )
     watt_hours = float(poa["poa_global"].clip(lower=0).fillna(0).sum()) * STEP_MINUTES / 60
     return (Decimal(repr(watt_hours)) / 1000).quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
+
+
+@dataclass(frozen=True)
+class _Period:
+    times: Any  # the sample times, a UTC pandas DatetimeIndex
+    sun: SunPath
+    dni_extra: Any
+
+
+@lru_cache(maxsize=64)
+def _period(start: dt.datetime, end: dt.datetime) -> _Period | None:
+    """What a period's samples are, whatever the site: every system reports the same weeks."""
+    import pandas as pd
+    from pvlib import irradiance
+
+    step = pd.Timedelta(minutes=STEP_MINUTES)
+    times = pd.date_range(pd.Timestamp(start) + step / 2, pd.Timestamp(end), freq=step, inclusive="left")
+    if len(times) == 0:
+        return None
+    return _Period(times, SunPath(times), irradiance.get_extra_radiation(times))
