@@ -10,7 +10,10 @@ Both on a fresh data folder each, with nothing configured (SQLite, jobs in-proce
 - demo: `tanbi serve --demo` from nothing until `/readyz` answers 200. The demo city is seeded (and its
   season credited) before the server listens, so a 200 means the demo is there.
 
-Prints one JSON object. Everything it makes lives in a temporary folder that is removed afterwards.
+Prints one JSON object on stdout: ``credit`` and ``demo`` as above (bench/ratios.py reads them), and at its
+top ``events``, ``seconds`` and ``events_per_s``: the credit part's credited events, first receipt -> last
+final status, and their rate. ``--only credit`` or ``--only demo`` runs one part; ``--json`` prints nothing
+but the object (no summary on stderr). Everything it makes lives in a temporary folder removed afterwards.
 """
 
 from __future__ import annotations
@@ -164,15 +167,43 @@ def main() -> None:
     parser.add_argument(
         "--demo-residents", type=int, help="residents of the demo city (default: the demo's own 2,000)"
     )
+    parser.add_argument("--only", choices=("credit", "demo"), help="run one part (default: both)")
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="tanbi-embedded-"))
+    figures: dict = {}  # type: ignore[type-arg]
     try:
-        credit = measure_credit(root, args.events, args.subjects, args.concurrency)
-        demo = measure_demo(root, args.demo_residents)
+        if args.only in (None, "credit"):
+            credit = measure_credit(root, args.events, args.subjects, args.concurrency)
+            figures |= {
+                "events": credit["statuses"].get("credited", 0),
+                "seconds": credit["first_receipt_to_last_final_seconds"],
+                "events_per_s": credit["credited_per_second"],
+                "credit": credit,
+            }
+        if args.only in (None, "demo"):
+            figures["demo"] = measure_demo(root, args.demo_residents)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(json.dumps({"credit": credit, "demo": demo}, indent=2))
+    if not args.json:
+        print(summary(figures), file=sys.stderr)
+    print(json.dumps(figures, indent=2))
+
+
+def summary(figures: dict) -> str:  # type: ignore[type-arg]
+    lines = []
+    if "credit" in figures:
+        lines.append(
+            f"credit: {figures['events']:,} events credited in {figures['seconds']} s, "
+            f"{figures['events_per_s']} events/s on SQLite"
+        )
+    if "demo" in figures:
+        demo = figures["demo"]
+        lines.append(
+            f"demo: {demo['residents']:,} residents, {demo['events']:,} events, ready in {demo['ready_seconds']} s"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
