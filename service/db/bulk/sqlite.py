@@ -42,7 +42,9 @@ class SqliteBulk:
     ) -> sa.ColumnElement[bool]:
         """``column IN (SELECT value FROM json_each(:values))``: one parameter for any number of values."""
         values_json = json.dumps(list(self._bound(column.type, values)), separators=(",", ":"))
-        each = sa.select(sa.literal_column("value")).select_from(sa.func.json_each(values_json))
+        each: sa.Select[Any] = sa.select(sa.literal_column("value")).select_from(
+            sa.func.json_each(values_json)
+        )
         return column.in_(each)
 
     def rows(
@@ -62,14 +64,14 @@ class SqliteBulk:
         """PostgreSQL's ``DISTINCT ON (key)`` as the first row of each key's window."""
         rank = sa.func.row_number().over(partition_by=key, order_by=list(order_by)).label("rank_in_key")
         ranked = stmt.add_columns(rank).subquery()
-        names = [c.key for c in stmt.selected_columns]
-        return sa.select(*(ranked.c[n] for n in names)).where(ranked.c.rank_in_key == 1)
+        selected = list(ranked.c)[:-1]  # stmt's own columns, without the rank
+        return sa.select(*selected).where(ranked.c.rank_in_key == 1)
 
     async def next_ids(self, table: sa.Table, count: int) -> list[int]:
         """The ids SQLite would give the next ``count`` rows (see the module's docstring for why it may)."""
         if count == 0:
             return []
-        top = await self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+        top = int(await self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
         return list(range(top + 1, top + 1 + count))
 
     async def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]], *, on_conflict: str = "") -> None:
