@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants, family_key
 from service.city.periods import periods
-from service.db.bulk import bulk_for
+from service.db.bulk import upsert_adding
 from service.settings import CitySettings, Settings
 
 Key = tuple[Any, ...]
@@ -111,6 +111,6 @@ async def _upsert(
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     key_names = [c.name for c in table.primary_key.columns]
     rows = [dict(zip(key_names + list(added), (*key, *deltas[key]), strict=True)) for key in sorted(deltas)]
-    result = await bulk_for(session).upsert_adding(table, rows, added)
+    result = await upsert_adding(session, table, rows, added)
     width = len(key_names)
     return {tuple(r[:width]): tuple(r[width:]) for r in result}

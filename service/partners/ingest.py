@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.bulk import bulk_insert
-from service.db.sql import insert_ignoring_conflict, is_postgresql
+from service.db.base import table
+from service.db.bulk import bulk_for
 from service.errors import Forbidden, Invalid, validation_errors
 from service.identity.service import keyed_hash
 from service.jobs.queue import defer
@@ -144,12 +144,10 @@ class Ingest:
         """Insert, skipping ids a concurrent batch stored first; returns event_id -> row id of ours."""
         if not rows:
             return {}
-        if is_postgresql(self.session):
-            suffix = "ON CONFLICT (partner_id, event_id) DO NOTHING RETURNING event_id, id"
-            return dict(await bulk_insert(self.session, PartnerEvent.__table__, rows, suffix=suffix))  # type: ignore[arg-type]
-        table = PartnerEvent.__table__
-        stmt = insert_ignoring_conflict(self.session, table, ["partner_id", "event_id"]).returning(
-            table.c.event_id, table.c.id
+        inserted = await bulk_for(self.session).insert(
+            table(PartnerEvent),
+            rows,
+            on_conflict="ON CONFLICT (partner_id, event_id) DO NOTHING",
+            returning=("event_id", "id"),
         )
-        result = await self.session.execute(stmt.values(rows))
-        return dict(result.all())
+        return dict(inserted)  # type: ignore[arg-type]  # rows of (event_id, id)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import QueryableAttribute
 from service.db.bulk.postgresql import PostgresBulk, any_of, bulk_insert
 from service.db.bulk.sqlite import SqliteBulk
 
-__all__ = ["Bulk", "any_of", "bulk_for", "bulk_insert", "one_of"]
+__all__ = ["Bulk", "any_of", "bulk_for", "bulk_insert", "one_of", "upsert_adding"]
 
 
 class Bulk(Protocol):
@@ -47,18 +47,19 @@ class Bulk(Protocol):
         rows before inserting them."""
         ...
 
-    async def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]], *, on_conflict: str = "") -> None:
-        """Insert ``rows`` (dicts keyed by column name, all with the same keys) in one statement.
+    async def insert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        on_conflict: str = "",
+        returning: Sequence[str] = (),
+    ) -> list[sa.Row[Any]]:
+        """Insert ``rows`` (dicts keyed by column name, all with the same keys) in one statement; the
+        ``returning`` columns of the rows it wrote (in no particular order).
 
         ``on_conflict`` is appended verbatim: constant SQL both dialects read alike (``ON CONFLICT (key) DO
         NOTHING`` or ``DO UPDATE SET c = t.c + excluded.c``)."""
-        ...
-
-    async def upsert_adding(
-        self, table: sa.Table, rows: Sequence[dict[str, Any]], added: Sequence[str]
-    ) -> list[sa.Row[Any]]:
-        """Insert ``rows``, or add their ``added`` columns to the rows already under the same primary key;
-        returns each row's key and new amounts (in no particular order)."""
         ...
 
     async def add_to(self, column: sa.Column[Any], deltas: Mapping[int, int]) -> None:
@@ -71,6 +72,17 @@ def bulk_for(session: AsyncSession) -> Bulk:
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         return SqliteBulk(session)
     return PostgresBulk(session)
+
+
+async def upsert_adding(
+    session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]], added: Sequence[str]
+) -> list[sa.Row[Any]]:
+    """Insert ``rows``, or add their ``added`` columns to the rows already under the same primary key;
+    returns each row's key and new amounts (in no particular order)."""
+    keys = [c.name for c in table.primary_key.columns]
+    sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in added)
+    on_conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+    return await bulk_for(session).insert(table, rows, on_conflict=on_conflict, returning=[*keys, *added])
 
 
 def one_of(

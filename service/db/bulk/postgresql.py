@@ -62,16 +62,15 @@ class PostgresBulk:
         )
         return list(result.scalars().all())
 
-    async def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]], *, on_conflict: str = "") -> None:
-        await bulk_insert(self.session, table, rows, suffix=on_conflict)
-
-    async def upsert_adding(
-        self, table: sa.Table, rows: Sequence[dict[str, Any]], added: Sequence[str]
+    async def insert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        on_conflict: str = "",
+        returning: Sequence[str] = (),
     ) -> list[sa.Row[Any]]:
-        keys = [c.name for c in table.primary_key.columns]
-        sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in added)
-        returned = ", ".join([*keys, *added])
-        suffix = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} RETURNING {returned}"
+        suffix = f"{on_conflict} RETURNING {', '.join(returning)}" if returning else on_conflict
         return await bulk_insert(self.session, table, rows, suffix=suffix)
 
     async def add_to(self, column: sa.Column[Any], deltas: Mapping[int, int]) -> None:

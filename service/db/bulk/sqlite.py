@@ -74,21 +74,22 @@ class SqliteBulk:
         top = int(await self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
         return list(range(top + 1, top + 1 + count))
 
-    async def insert(self, table: sa.Table, rows: Sequence[dict[str, Any]], *, on_conflict: str = "") -> None:
-        if rows:
-            await self.session.execute(*self._insert(table, rows, on_conflict))
-
-    async def upsert_adding(
-        self, table: sa.Table, rows: Sequence[dict[str, Any]], added: Sequence[str]
+    async def insert(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        on_conflict: str = "",
+        returning: Sequence[str] = (),
     ) -> list[sa.Row[Any]]:
         if not rows:
             return []
-        keys = [c.name for c in table.primary_key.columns]
-        sets = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in added)
-        returned = ", ".join([*keys, *added])
-        suffix = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} RETURNING {returned}"
+        suffix = f"{on_conflict} RETURNING {', '.join(returning)}" if returning else on_conflict
         statement, params = self._insert(table, rows, suffix)
-        typed = statement.columns(*(table.c[c] for c in [*keys, *added]))  # returned dates come back as dates
+        if not returning:
+            await self.session.execute(statement, params)
+            return []
+        typed = statement.columns(*(table.c[c] for c in returning))  # a returned date comes back a date
         return list((await self.session.execute(typed, params)).all())
 
     async def add_to(self, column: sa.Column[Any], deltas: Mapping[int, int]) -> None:
