@@ -17,7 +17,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from service.db.base import utcnow
+from service.db.base import table, utcnow
+from service.db.bulk import bulk_for
 from service.demo_city import season
 from service.demo_city.progress import Progress
 from service.demo_city.season import SEASON_DAYS, Scenario
@@ -155,19 +156,22 @@ async def _credit(
 
 
 async def _residents(session: Any, hash_key: bytes, rng: random.Random) -> list[int]:
+    """The residents, in one statement (the ORM inserts them one at a time on SQLite: it needs each id)."""
     districts, weights = list(DISTRICT_WEIGHTS), list(DISTRICT_WEIGHTS.values())
     count = int(os.environ.get("TANBI_DEMO_RESIDENTS", RESIDENTS))  # smaller for quick sandboxes and tests
+    bulk, now = bulk_for(session), utcnow()
+    ids = await bulk.next_ids(table(Resident), count)
     rows = [
-        Resident(
-            phone_hash=keyed_hash(hash_key, f"1391{n:07d}"),
-            district=rng.choices(districts, weights)[0],
-            created_at=utcnow(),
-        )
-        for n in range(count)
+        {
+            "id": resident_id,
+            "phone_hash": keyed_hash(hash_key, f"1391{n:07d}"),
+            "district": rng.choices(districts, weights)[0],
+            "created_at": now,
+        }
+        for n, resident_id in enumerate(ids)
     ]
-    session.add_all(rows)
-    await session.flush()
-    return [r.id for r in rows]
+    await bulk.insert(table(Resident), rows)
+    return ids
 
 
 async def _bindings(
@@ -181,6 +185,8 @@ async def _bindings(
     """Residents bound at the partners that know them (as if each had redeemed a link token). A carmaker's
     drivers are among the charge-point operator's: their EVs have two crediting routes."""
     subjects: dict[str, list[str]] = {}
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
     for methodology, scenario in scenarios.items():
         partner_id = partners[methodology]["id"]
         pool = residents
@@ -189,16 +195,16 @@ async def _bindings(
         share = scenario.share * len(residents) / max(len(pool), 1)
         known = [r for r in pool if rng.random() < share]
         subjects[methodology] = [f"user-{r}" for r in known]
-        session.add_all(
-            Binding(
-                partner_id=partner_id,
-                subject_hash=subject_hash(hash_key, partner_id, f"user-{r}"),
-                resident_id=r,
-                created_at=utcnow(),
-            )
+        rows += [
+            {
+                "partner_id": partner_id,
+                "subject_hash": subject_hash(hash_key, partner_id, f"user-{r}"),
+                "resident_id": r,
+                "created_at": now,
+            }
             for r in known
-        )
-    await session.flush()
+        ]
+    await bulk_for(session).insert(table(Binding), rows)
     return subjects
 
 
