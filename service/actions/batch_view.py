@@ -21,7 +21,7 @@ from methodologies._sdk import Methodology
 from service.actions.models import Action, ActionStatus, Asset, CapCounter, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository, action_or_erased
 from service.db.base import UTCDateTime
-from service.db.bulk import bulk_for
+from service.db.dialect import dialect_for
 from service.methodology.models import ParamVersion
 from service.methodology.params import ParamService, ResolvedParams, select_version
 
@@ -59,7 +59,7 @@ class BatchHistory(ActionRepository):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self.bulk = bulk_for(session)
+        self.bulk = dialect_for(session)
         self._assets: dict[tuple[str, str], Asset] = {}
         self._stored_latest: dict[str, Reading] = {}
         self._batch_readings: dict[str, list[Reading]] = defaultdict(list)

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.city import grid
 from service.city.models import CityCell, CityPublication, RollupCounter, RollupParticipants
 from service.db.base import table
-from service.db.bulk import bulk_insert
-from service.db.sql import is_postgresql, lock_keys
+from service.db.dialect import dialect_for
+from service.db.sql import lock_keys
 
 CHUNK = 5000
 
@@ -43,7 +43,7 @@ async def publish(session: AsyncSession, k: int, families: Mapping[str, str], no
     await session.execute(sa.delete(CityCell))
     rows = [_row(key, cell) for key, cell in sorted(cells.items())]
     for first in range(0, len(rows), CHUNK):
-        await _insert(session, rows[first : first + CHUNK])
+        await dialect_for(session).insert(table(CityCell), rows[first : first + CHUNK])
     hidden = sum(1 for cell in cells.values() if cell.suppressed)
     await session.execute(sa.delete(CityPublication))
     session.add(CityPublication(id=1, published_at=now, k=k, cells=len(cells), hidden=hidden))
@@ -94,13 +94,6 @@ def _row(key: grid.Key, cell: grid.Cell) -> dict[str, Any]:
         "participants": cell.participants if shown else None,
         "suppressed": cell.suppressed,
     }
-
-
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if is_postgresql(session):
-        await bulk_insert(session, table(CityCell), rows)
-    else:
-        await session.execute(sa.insert(CityCell), rows)
 
 
 def _date(value: Any) -> dt.date:

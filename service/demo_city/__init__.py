@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from service.db.base import table, utcnow
-from service.db.bulk import bulk_for
+from service.db.dialect import dialect_for
 from service.demo_city import season
 from service.demo_city.progress import Progress
 from service.demo_city.season import SEASON_DAYS, Scenario
@@ -159,7 +159,7 @@ async def _residents(session: Any, hash_key: bytes, rng: random.Random) -> list[
     """The residents, in one statement (the ORM inserts them one at a time on SQLite: it needs each id)."""
     districts, weights = list(DISTRICT_WEIGHTS), list(DISTRICT_WEIGHTS.values())
     count = int(os.environ.get("TANBI_DEMO_RESIDENTS", RESIDENTS))  # smaller for quick sandboxes and tests
-    bulk, now = bulk_for(session), utcnow()
+    bulk, now = dialect_for(session), utcnow()
     ids = await bulk.next_ids(table(Resident), count)
     rows = [
         {
@@ -204,7 +204,7 @@ async def _bindings(
             }
             for r in known
         ]
-    await bulk_for(session).insert(table(Binding), rows)
+    await dialect_for(session).insert(table(Binding), rows)
     return subjects
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.sql import is_postgresql, lock_keys
+from service.db.dialect import dialect_for
+from service.db.sql import lock_keys
 from service.errors import Invalid, NotFound
 from service.identity.service import active_resident
 from service.identity.tokens import hash_token
@@ -60,7 +61,7 @@ async def charge(
     """The charge (new, or the first one under this key) and whether this call made it."""
     _validate(amount, idempotency_key)
     code_hash = hash_token(paycode)
-    if is_postgresql(session) and settings.redeem.database_functions:
+    if settings.redeem.database_functions and dialect_for(session).redemption_functions:
         shards = settings.ledger.merchant_shards
         return await fast.charge(session, merchant_id, code_hash, amount, idempotency_key, shards, now)
     await existing_merchant(session, merchant_id)

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.sql import is_postgresql, lock_keys
+from service.db.dialect import dialect_for
+from service.db.sql import lock_keys
 from service.errors import Conflict, NotFound
 from service.identity.service import active_resident
 from service.ledger.models import Transfer
@@ -37,7 +38,7 @@ def new_code() -> str:
 async def claim(
     session: AsyncSession, settings: Settings, resident_id: int, offer_id: int, now: dt.datetime
 ) -> Voucher:
-    if is_postgresql(session) and settings.redeem.database_functions:
+    if settings.redeem.database_functions and dialect_for(session).redemption_functions:
         ttl, shards = settings.redeem.voucher_ttl_seconds, settings.ledger.merchant_shards
         return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now)
     async with session.begin_nested():  # all or nothing, whatever the caller does next

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import table
-from service.db.bulk import bulk_for
+from service.db.dialect import dialect_for
 from service.errors import Forbidden, Invalid, validation_errors
 from service.identity.service import keyed_hash
 from service.jobs.queue import defer
@@ -144,7 +144,7 @@ class Ingest:
         """Insert, skipping ids a concurrent batch stored first; returns event_id -> row id of ours."""
         if not rows:
             return {}
-        inserted = await bulk_for(self.session).insert(
+        inserted = await dialect_for(self.session).insert(
             table(PartnerEvent),
             rows,
             on_conflict="ON CONFLICT (partner_id, event_id) DO NOTHING",

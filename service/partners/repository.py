@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.bulk import one_of
-from service.db.sql import is_postgresql
+from service.db.dialect import dialect_for, one_of
 from service.partners.models import (
     Binding,
     EventStatus,
@@ -59,19 +57,15 @@ class PartnerRepository:
     async def known_event_ids(self, partner_id: int, event_ids: list[str]) -> set[str]:
         if not event_ids:
             return set()
-        if is_postgresql(self.session):
-            # A join, not "event_id = ANY(:ids)": on a table without statistics yet (a new deployment's
-            # first minutes) the planner filtered every stored event against the whole array.
-            rows = await self.session.execute(
-                sa.text(
-                    "SELECT e.event_id FROM unnest(CAST(:ids AS text[])) AS k(event_id) "
-                    "JOIN partner_events e ON e.partner_id = :partner AND e.event_id = k.event_id"
-                ),
-                {"ids": event_ids, "partner": partner_id},
+        # A join with the ids as rows, not "event_id = ANY(:ids)": on a table without statistics yet (a
+        # new deployment's first minutes) PostgreSQL's planner filtered every stored event against the
+        # whole array.
+        keys = dialect_for(self.session).rows("k", {"event_id": sa.Text()}, [(e,) for e in event_ids])
+        stmt = sa.select(PartnerEvent.event_id).select_from(
+            keys.join(
+                PartnerEvent,
+                sa.and_(PartnerEvent.partner_id == partner_id, PartnerEvent.event_id == keys.c.event_id),
             )
-            return set(rows.scalars().all())
-        stmt = sa.select(PartnerEvent.event_id).where(
-            PartnerEvent.partner_id == partner_id, PartnerEvent.event_id.in_(event_ids)
         )
         return set((await self.session.scalars(stmt)).all())
 
@@ -99,20 +93,10 @@ class PartnerRepository:
 
     async def finish_events(self, finished: list[Finished]) -> None:
         """Write each event's outcome; one statement on PostgreSQL."""
-        if not finished:
-            return
         rows = [dict(vars(f)) for f in finished]  # shallow: asdict deep-copies every reasons list
-        if is_postgresql(self.session):
-            columns = {k: [r[k] for r in rows] for k in rows[0]}
-            columns["reasons"] = [json.dumps(r) for r in columns["reasons"]]
-            await self.session.execute(sa.text(FINISH_SQL), columns)
-            return
         for row in rows:
             row["reasons"] = row["reasons"] or []
-        params = {name: sa.bindparam(f"v_{name}") for name in rows[0] if name != "id"}
-        table = PartnerEvent.__table__
-        stmt = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(**params)
-        await self.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+        await dialect_for(self.session).update(PartnerEvent.__table__, rows)
 
     async def stuck_event_ids(self, before: dt.datetime, now: dt.datetime, limit: int) -> list[int]:
         """Events received before ``before`` and still ``received``, unless backing off after a fault."""
@@ -245,16 +229,3 @@ class Finished:
     attempts: int
     processed_at: dt.datetime | None
     next_attempt_at: dt.datetime | None = None
-
-
-FINISH_SQL = """
-UPDATE partner_events SET status = v.status, action_id = v.action_id, grams = v.grams, coins = v.coins,
-       reasons = v.reasons::jsonb, error = v.error, attempts = v.attempts, processed_at = v.processed_at,
-       next_attempt_at = v.next_attempt_at
-FROM unnest(CAST(:id AS bigint[]), CAST(:status AS text[]), CAST(:action_id AS bigint[]),
-            CAST(:grams AS bigint[]), CAST(:coins AS bigint[]), CAST(:reasons AS text[]),
-            CAST(:error AS text[]), CAST(:attempts AS integer[]), CAST(:processed_at AS timestamptz[]),
-            CAST(:next_attempt_at AS timestamptz[]))
-     AS v(id, status, action_id, grams, coins, reasons, error, attempts, processed_at, next_attempt_at)
-WHERE partner_events.id = v.id
-"""

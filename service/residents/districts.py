@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.bulk import one_of
+from service.db.dialect import one_of
 from service.identity.models import Resident
 from service.partners.models import Binding
 from service.settings import UNKNOWN_DISTRICT

@@ -1,4 +1,6 @@
-"""Set-based statements on SQLite: many rows in one statement, with the rows as one JSON parameter.
+"""SQLite's side of the dialect seam: set-based statements; no locks to take, no redemption functions.
+
+Set-based statements: many rows in one statement, with the rows as one JSON parameter.
 
 ``INSERT ... SELECT json_extract(value, '$[0]'), ... FROM json_each(:rows)`` is PostgreSQL's ``unnest`` for
 SQLite: one statement and one parameter for any number of rows (SQLite binds at most 32,766 values per
@@ -15,7 +17,7 @@ process or another) can insert between the reservation and the insert. Within th
 inserts the reserved rows before anything else inserts into that table; were that broken, the insert would
 fail on the primary key, never store two rows under one id.
 
-Kept in lockstep with ``postgresql.py``: each method of ``SqliteBulk`` has its twin there.
+Kept in lockstep with ``postgresql.py``: each method of ``SqliteDialect`` has its twin there.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 
-class SqliteBulk:
-    """The ``Bulk`` statements for SQLite (see ``service.db.bulk``)."""
+class SqliteDialect:
+    """The ``Dialect`` for SQLite (see ``service.db.dialect``)."""
+
+    redemption_functions = False  # migration 0007 creates them on PostgreSQL only
 
     def __init__(self, session: AsyncSession) -> None:
         assert session.bind is not None, "a bulk statement needs a bound session"
@@ -104,6 +109,21 @@ class SqliteBulk:
             ),
             {"deltas": json.dumps([[i, deltas[i]] for i in ids])},
         )
+
+    async def update(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """One UPDATE by id, executed for every row (an executemany: one call, one prepared statement)."""
+        if not rows:
+            return
+        values = {name: sa.bindparam(f"v_{name}") for name in rows[0] if name != "id"}
+        stmt = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(**values)
+        await self.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+
+    async def lock_keys(self, keys: Sequence[str]) -> None:
+        """Nothing to do: every write transaction already holds the database's single write lock
+        (``BEGIN IMMEDIATE``, see the module's docstring)."""
+
+    def insert_ignoring_conflict(self, table: sa.Table, index_elements: list[str]) -> Any:
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
     def _insert(
         self, table: sa.Table, rows: Sequence[dict[str, Any]], suffix: str

@@ -1,11 +1,13 @@
-"""Set-based statements on PostgreSQL: many rows in one statement, with one array parameter per column.
+"""PostgreSQL's side of the dialect seam: set-based statements, advisory locks, the redemption functions.
+
+Set-based statements: many rows in one statement, with one array parameter per column.
 
 ``INSERT ... SELECT FROM unnest($1::bigint[], $2::text[], ...)`` is planned once and costs the same few
 parameters for ten rows or ten thousand; an executemany or a multi-row VALUES list renders and binds every
 value separately, which for a 500-event batch cost more than the database's own work. JSON columns travel as
 text arrays cast per element; aware datetimes are checked the way ``UTCDateTime`` checks them.
 
-Kept in lockstep with ``sqlite.py``: each method of ``PostgresBulk`` has its twin there.
+Kept in lockstep with ``sqlite.py``: each method of ``PostgresDialect`` has its twin there.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from sqlalchemy.orm import QueryableAttribute
 _DIALECT = postgresql.dialect()
 
 
-class PostgresBulk:
-    """The ``Bulk`` statements for PostgreSQL (see ``service.db.bulk``)."""
+class PostgresDialect:
+    """The ``Dialect`` for PostgreSQL (see ``service.db.dialect``)."""
+
+    redemption_functions = True
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -96,6 +100,47 @@ class PostgresBulk:
             ),
             {"ids": ids, "deltas": [deltas[i] for i in ids]},
         )
+
+    async def update(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """``UPDATE ... FROM unnest(...)``: one statement, one array parameter per column."""
+        if not rows:
+            return
+        columns = [table.c[name] for name in rows[0]]
+        types = [_array_type(c) for c in columns]
+        names = ", ".join(c.name for c in columns)
+        sets = ", ".join(
+            f"{c.name} = v.{c.name}{cast}"
+            for c, (_, cast) in zip(columns, types, strict=True)
+            if c.name != "id"
+        )
+        arrays = ", ".join(
+            f"CAST(:{c.name} AS {array})" for c, (array, _) in zip(columns, types, strict=True)
+        )
+        await self.session.execute(
+            sa.text(
+                f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+                f"WHERE {table.name}.id = v.id"
+            ),
+            {c.name: _values(c, rows) for c in columns},
+        )
+
+    async def lock_keys(self, keys: Sequence[str]) -> None:
+        """Transaction-level advisory locks, taken in sorted order (so two lockers cannot deadlock), all in
+        one statement: the function scan yields the array's elements, and locks them, in array order."""
+        if not keys:
+            return
+        await self.session.execute(
+            sa.text(
+                "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) "
+                "FROM unnest(CAST(:keys AS text[])) AS key"
+            ),
+            {"keys": sorted(set(keys))},
+        )
+
+    def insert_ignoring_conflict(self, table: sa.Table, index_elements: list[str]) -> Any:
+        """A conflicting concurrent insert makes this wait until that transaction ends, so a caller that
+        then reads the row sees the winner's committed row."""
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def _array_type(column: sa.Column[Any]) -> tuple[str, str]:
