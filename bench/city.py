@@ -188,11 +188,14 @@ async def time_queries(url: str, repeat: int, only: str = "") -> dict[str, dict[
 async def _time_publication(database, k: int, families, now) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """The job's cost: three publications, each in its own transaction, as the worker runs them."""
     from service.city.publication import publish
+    from service.settings import CitySettings
 
     samples = []
     for _ in range(3):
         async with database.session() as session:
-            published = await publish(session, k, families, now)
+            published = await publish(
+                session, CitySettings().model_copy(update={"k_anonymity": k}), families, now
+            )
             await session.commit()
         samples.append(published.seconds)
         print("publish", published, file=sys.stderr, flush=True)

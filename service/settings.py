@@ -69,6 +69,8 @@ class JobSettings(BaseModel):
     voucher_sweep_seconds: int = Field(default=60, ge=1)
     # How often the embedded runner publishes the city's grid (the worker: every 5 minutes).
     city_publish_seconds: int = Field(default=300, ge=1)
+    # How often the embedded runner folds the roll-up log into the roll-ups (the worker: every minute).
+    rollup_fold_seconds: int = Field(default=10, ge=1)
 
 
 class WechatSettings(BaseModel):

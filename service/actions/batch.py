@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
 from service.actions.batch_view import BatchHistory, BatchParams, Lookups, Reading, Span
+from service.actions.counting import RollupWriter, entry
 from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
 from service.actions.service import ActionService, Assessment, Recorded, action_values, scope_key
-from service.city import rollups
 from service.db.base import table, utcnow
 from service.db.bulk import bulk_for
 from service.db.sql import lock_keys
@@ -101,11 +101,14 @@ class BatchCredit:
         settings: Settings,
         registry: Registry,
         clock: Callable[[], dt.datetime] = utcnow,
+        *,
+        rollups: RollupWriter,
     ) -> None:
         self.session = session
         self.settings = settings
         self.registry = registry
         self.clock = clock
+        self.rollups = rollups
         self.bulk = bulk_for(session)
 
     async def record(self, items: list[BatchItem]) -> list[Result]:
@@ -229,7 +232,7 @@ class BatchCredit:
         await self.bulk.insert(table(Action), [d.row for d in decided])
         await self._hold_ground(accepted)
         zone = self.settings.zone
-        await rollups.apply(self.session, self.settings.city, [rollups.entry(d.row, zone) for d in accepted])
+        await self.rollups.add(self.session, [entry(d.row, zone) for d in accepted])
 
     async def _hold_ground(self, accepted: list[_Decided]) -> None:
         """The accepted actions' spans, claims and cap usage (what ``ActionService._hold_ground`` writes)."""

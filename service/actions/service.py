@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
+from service.actions.counting import RollupWriter, entry
 from service.actions.decision import Decision, cap_counter_keys, decide
 from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupancy
 from service.actions.repository import ActionRepository
-from service.city import rollups
 from service.db.base import utcnow
 from service.db.sql import lock_keys
 from service.errors import Invalid, validation_errors
@@ -58,6 +58,7 @@ class ActionService:
         *,
         history: ActionRepository | None = None,
         params: ParamService | None = None,
+        rollups: RollupWriter | None = None,
     ) -> None:
         self.session = session
         self.settings = settings
@@ -67,6 +68,8 @@ class ActionService:
         # earlier actions, so one decision is made by the same code either way.
         self.repo = history or ActionRepository(session)
         self.params = params or ParamService(session, clock, registry)
+        # Where accepted actions are counted for the city; only a service that records actions needs one.
+        self.rollups = rollups
 
     def parse(self, methodology: Methodology, evidence: Any) -> Any:
         """The evidence as the methodology's model; Invalid (422 invalid_evidence) with the errors if not."""
@@ -239,7 +242,8 @@ class ActionService:
             )
             action.transfer_id = transfer.id
             await self.session.flush()
-        await rollups.apply(self.session, self.settings.city, [rollups.entry(action, self.settings.zone)])
+        assert self.rollups is not None, "an ActionService that records actions is handed a RollupWriter"
+        await self.rollups.add(self.session, [entry(action, self.settings.zone)])
 
 
 def action_values(

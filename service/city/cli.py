@@ -1,4 +1,4 @@
-"""``tanbi rollup verify``, ``tanbi rollup rebuild`` and ``tanbi city publish``."""
+"""``tanbi rollup verify``, ``fold`` and ``rebuild``, and ``tanbi city publish``."""
 
 from __future__ import annotations
 
@@ -28,17 +28,38 @@ def rollup_verify(as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(
-                {"ok": report.ok, "actions": report.actions, "differences": report.differences}, indent=2
+                {
+                    "ok": report.ok,
+                    "actions": report.actions,
+                    "waiting": report.waiting,
+                    "differences": report.differences,
+                },
+                indent=2,
             )
         )
     else:
-        click.echo(f"roll-ups {'ok' if report.ok else 'DIFFER'}: {report.actions} counted actions")
+        click.echo(
+            f"roll-ups {'ok' if report.ok else 'DIFFER'}: {report.actions} counted actions, "
+            f"{report.waiting} of them waiting in the log"
+        )
         for difference in report.differences[:50]:
             click.echo(
                 f"  {difference['table']} {'/'.join(difference['key'])}: "
                 f"expected {difference['expected']}, found {difference['found']}"
             )
     sys.exit(0 if report.ok else 1)
+
+
+@rollup_group.command("fold")
+def rollup_fold() -> None:
+    """Fold the roll-up log into the roll-ups now (the worker does it every minute)."""
+    from service.city.rollups import fold
+
+    async def work(session: Any, settings: Settings) -> int:
+        return await fold(session, settings.city)
+
+    folded = asyncio.run(_in_session(load_settings(), work, commit=True))
+    click.echo(f"folded {folded} logged actions into the roll-ups")
 
 
 @rollup_group.command("rebuild")
@@ -69,7 +90,7 @@ async def _publish(session: Any, settings: Settings) -> Any:
     from service.db.base import utcnow
     from service.methodology.registry import load_registry
 
-    return await publish(session, settings.city.k_anonymity, load_registry().families(), utcnow())
+    return await publish(session, settings.city, load_registry().families(), utcnow())
 
 
 async def _in_session(settings: Settings, work: Callable[..., Awaitable[Any]], *, commit: bool) -> Any:

@@ -150,7 +150,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "to": report.last.isoformat(),
         "group_by": report.group_by,
         "k": report.k,
-        "published_at": report.published_at.isoformat() if report.published_at else None,
+        **report.fresh.fields(),
         "groups": [cell.public() for cell in report.groups],
         "total": report.total.public() if report.total else None,
     }

@@ -9,6 +9,9 @@
   when a reversal brings it back to zero.
 - ``rollup_participants``: the count of members with a non-zero count, per period, methodology and
   district (x shard), so a query reads one row per group instead of counting members.
+- ``rollup_log``: what the credit path appends in its own transaction (one row per accepted action, or -1
+  per reversal), folded into the three tables above by a job (service/city/rollups.py). The crediting
+  transaction writes one append-only row per action instead of some thirty upserts on shared rows.
 
 No CHECK (>= 0) on the counts: PostgreSQL checks the row an upsert proposes before it finds the
 conflict, and a reversal proposes a negative delta. ``tanbi rollup verify`` is the guard.
@@ -21,7 +24,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base
+from service.db.base import Base, BigIntPK
 
 ALL = "*"
 FAMILY = "family:"  # prefix of a family's rows in the methodology column of members and participants
@@ -61,6 +64,23 @@ class RollupParticipants(Base):
     district: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     participants: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class RollupLogEntry(Base):
+    """An action counted (``sign`` 1) or taken back (-1), waiting to be folded into the roll-ups."""
+
+    __tablename__ = "rollup_log"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.BigInteger)
+    methodology_id: Mapped[str] = mapped_column(sa.String(64))
+    family: Mapped[str] = mapped_column(sa.String(32))
+    district: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[dt.date] = mapped_column(sa.Date)  # the action's local date
+    grams: Mapped[int] = mapped_column(sa.BigInteger)
+    coins: Mapped[int] = mapped_column(sa.BigInteger)
+    sign: Mapped[int] = mapped_column(sa.SmallInteger)
+    logged_at: Mapped[dt.datetime]
 
 
 class CityCell(Base):

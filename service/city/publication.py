@@ -2,9 +2,10 @@
 
 City reads (reductions, the summary's totals) come from the latest publication, never from the live
 roll-ups, so every answer shares one suppression (service/city/grid.py) and no two answers can be
-subtracted to reveal a hidden cell. A publication replaces the previous one in one transaction; readers
-see the old grid or the new one, never a mix. The worker publishes every few minutes, the embedded runner
-every ``jobs.city_publish_seconds``; ``tanbi city publish`` does it at once.
+subtracted to reveal a hidden cell. A publication first folds the roll-up log (service/city/rollups.py),
+so the grid counts every action credited before it. A publication replaces the previous one in one
+transaction; readers see the old grid or the new one, never a mix. The worker publishes every few
+minutes, the embedded runner every ``jobs.city_publish_seconds``; ``tanbi city publish`` does it at once.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city import grid
 from service.city.models import CityCell, CityPublication, RollupCounter, RollupParticipants
+from service.city.rollups import fold, waiting
 from service.db.base import table
 from service.db.dialect import dialect_for
 from service.db.sql import lock_keys
+from service.settings import CitySettings
 
 CHUNK = 5000
 
@@ -33,11 +36,16 @@ class Published:
     cells: int
     hidden: int
     seconds: float
+    folded: int  # logged actions folded into the roll-ups first
 
 
-async def publish(session: AsyncSession, k: int, families: Mapping[str, str], now: dt.datetime) -> Published:
+async def publish(
+    session: AsyncSession, city: CitySettings, families: Mapping[str, str], now: dt.datetime
+) -> Published:
     started = time.perf_counter()
     await lock_keys(session, ["city:publication"])  # two workers at once publish one after the other
+    folded = await fold(session, city)
+    k = city.k_anonymity
     cells = grid.build(await _counters(session), await _participants(session), families)
     grid.suppress(cells, grid.relations(cells, families), k)
     await session.execute(sa.delete(CityCell))
@@ -48,11 +56,37 @@ async def publish(session: AsyncSession, k: int, families: Mapping[str, str], no
     await session.execute(sa.delete(CityPublication))
     session.add(CityPublication(id=1, published_at=now, k=k, cells=len(cells), hidden=hidden))
     await session.flush()
-    return Published(now, len(cells), hidden, time.perf_counter() - started)
+    return Published(now, len(cells), hidden, time.perf_counter() - started, folded)
 
 
 async def latest(session: AsyncSession) -> CityPublication | None:
     return await session.get(CityPublication, 1)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How far the published figures may be behind the credits (every city answer says it)."""
+
+    published_at: dt.datetime | None
+    behind_seconds: int | None  # since the publication, which counted every action credited before it
+    waiting_actions: int  # credited, logged, not folded into the roll-ups yet
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "behind_seconds": self.behind_seconds,
+            "waiting_actions": self.waiting_actions,
+        }
+
+
+async def freshness(
+    session: AsyncSession, publication: CityPublication | None, now: dt.datetime
+) -> Freshness:
+    waiting_now = await waiting(session)
+    if publication is None:
+        return Freshness(None, None, waiting_now)
+    published_at = _aware(publication.published_at)
+    return Freshness(published_at, max(0, int((now - published_at).total_seconds())), waiting_now)
 
 
 async def _counters(session: AsyncSession) -> list[tuple[dt.date, str, str, int, int, int]]:
@@ -94,6 +128,11 @@ def _row(key: grid.Key, cell: grid.Cell) -> dict[str, Any]:
         "participants": cell.participants if shown else None,
         "suppressed": cell.suppressed,
     }
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _date(value: Any) -> dt.date:

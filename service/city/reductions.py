@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.city import periods
 from service.city.grid import UNKNOWN_FAMILY
-from service.city.models import ALL, FAMILY, CityCell, CityPublication
-from service.city.publication import latest
+from service.city.models import ALL, FAMILY, CityCell
+from service.city.publication import Freshness, freshness, latest
+from service.db.base import utcnow
 from service.errors import Invalid
 from service.http.dates import EARLIEST, LATEST
 
@@ -56,7 +57,7 @@ class Report:
     last: dt.date
     group_by: list[str]
     k: int | None
-    published_at: dt.datetime | None
+    fresh: Freshness
     groups: list[Group] = field(default_factory=list)
     total: Group | None = None
 
@@ -120,7 +121,8 @@ async def reductions(
     time = next((d for d in dims if d in TIME_KINDS), None)
     whole = check_range(first, last, time)
     publication = await latest(session)
-    report = Report(first, last, dims, *_stamp(publication))
+    fresh = await freshness(session, publication, utcnow())
+    report = Report(first, last, dims, publication.k if publication else None, fresh)
     if publication is None:
         return report
     kind, start = (TIME_KINDS[time], first) if time else whole  # type: ignore[misc]
@@ -136,10 +138,6 @@ async def reductions(
         total = await session.get(CityCell, (whole[0], whole[1], ALL, ALL))
         report.total = _group(total, [], None, families) if total else _empty({})
     return report
-
-
-def _stamp(publication: CityPublication | None) -> tuple[int | None, dt.datetime | None]:
-    return (publication.k, publication.published_at) if publication else (None, None)
 
 
 def _levels(dims: list[str]) -> list[Any]:

@@ -1,68 +1,115 @@
-"""Keeping the roll-ups as credits land and as credits are reversed.
+"""Keeping the roll-ups: credits are logged as they land, and a job folds the log into the roll-ups.
 
-Both credit paths (one action at a time, and the batch path) hand their accepted actions here in the
-same transaction that credits them; a reversal hands the reversed action with sign -1. Everything is
-added, never recomputed, so concurrent writers commute. Rows are written in one order (members, then
-participants, then counters; each sorted by key), so concurrent transactions never wait on each other in
-a cycle, and the hot counter rows are locked last, just before the commit.
+The credit path hands its accepted actions (and a reversal its reversed action, with sign -1) to
+``RollupLog``, which appends one row per action to ``rollup_log`` in the crediting transaction: an insert
+that locks no shared row, so concurrent credits never wait on each other for the city's sake. ``fold``
+takes the log in id order and adds it to the roll-ups, deleting what it folded in the same transaction, so
+every logged action is counted exactly once (``tanbi rollup verify`` counts the log as well). Folds are
+serialised by one lock; the worker folds every minute, the embedded runner every
+``jobs.rollup_fold_seconds``, and every publication of the city's grid folds first.
+
+Everything is added, never recomputed, so the order in which entries are folded does not matter. Rows are
+written in one order (members, then participants, then counters; each sorted by key), so a fold never waits
+on another writer in a cycle.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.city.models import ALL, RollupCounter, RollupMember, RollupParticipants, family_key
+from service.actions.counting import Entry
+from service.city.models import (
+    ALL,
+    RollupCounter,
+    RollupLogEntry,
+    RollupMember,
+    RollupParticipants,
+    family_key,
+)
 from service.city.periods import periods
-from service.db.bulk import upsert_adding
-from service.settings import CitySettings, Settings
+from service.db.base import table, utcnow
+from service.db.bulk import bulk_for, upsert_adding
+from service.db.sql import lock_keys
+from service.settings import CitySettings
 
 Key = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One accepted action as the roll-ups count it (``sign`` -1 takes it back out)."""
-
-    resident_id: int
-    methodology_id: str
-    family: str
-    district: str
-    day: dt.date
-    grams: int
-    coins: int
-    sign: int = 1
-
-
-def entry(row: Any, zone: ZoneInfo, sign: int = 1) -> Entry:
-    """The entry of an action (an ``Action`` or a row dict with the same names)."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    return Entry(
-        resident_id=get("resident_id"),
-        methodology_id=get("methodology_id"),
-        family=get("family"),
-        district=get("district"),
-        day=get("occurred_at").astimezone(zone).date(),
-        grams=get("grams"),
-        coins=get("coins"),
-        sign=sign,
-    )
+FOLD_CHUNK = 20_000  # log rows folded per statement round: one chunk's members are upserted at once
+FOLD_LOCK = "city:rollup-fold"
+ENTRY_COLUMNS = (
+    RollupLogEntry.resident_id,
+    RollupLogEntry.methodology_id,
+    RollupLogEntry.family,
+    RollupLogEntry.district,
+    RollupLogEntry.day,
+    RollupLogEntry.grams,
+    RollupLogEntry.coins,
+    RollupLogEntry.sign,
+)
 
 
-async def take_back(session: AsyncSession, settings: Settings, action: Any, at: dt.datetime) -> None:
-    """Uncount an accepted action whose credit was reversed, and mark it reversed (once: a replayed
-    reversal finds it marked)."""
-    if action.reversed_at is not None:
-        return
-    action.reversed_at = at
-    await apply(session, settings.city, [entry(action, settings.zone, sign=-1)])
+class RollupLog:
+    """The ``RollupWriter`` the credit path is handed: appends its entries to ``rollup_log``."""
+
+    async def add(self, session: AsyncSession, entries: Sequence[Entry]) -> None:
+        if not entries:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "resident_id": e.resident_id,
+                "methodology_id": e.methodology_id,
+                "family": e.family,
+                "district": e.district,
+                "day": e.day,
+                "grams": e.grams,
+                "coins": e.coins,
+                "sign": e.sign,
+                "logged_at": now,
+            }
+            for e in entries
+        ]
+        await bulk_for(session).insert(table(RollupLogEntry), rows)
+
+
+async def fold(session: AsyncSession, city: CitySettings, *, chunks: int | None = None) -> int:
+    """Fold the log into the roll-ups (all of it, or at most ``chunks`` chunks); returns how many entries.
+
+    Holds the fold lock to the end of the caller's transaction: a second folder waits, then finds the
+    entries this one folded gone."""
+    await lock_keys(session, [FOLD_LOCK])
+    folded, rounds = 0, 0
+    while chunks is None or rounds < chunks:
+        entries = await _take(session, FOLD_CHUNK)
+        if not entries:
+            break
+        await apply(session, city, entries)
+        folded, rounds = folded + len(entries), rounds + 1
+    return folded
+
+
+async def waiting(session: AsyncSession) -> int:
+    """How many logged entries are not folded yet."""
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(RollupLogEntry)) or 0)
+
+
+async def logged(session: AsyncSession) -> list[Entry]:
+    """The entries waiting in the log (``tanbi rollup verify`` counts them as not yet in the roll-ups)."""
+    rows = await session.execute(sa.select(*ENTRY_COLUMNS))
+    return [Entry(*row) for row in rows]
+
+
+async def _take(session: AsyncSession, limit: int) -> list[Entry]:
+    t = table(RollupLogEntry)
+    first = sa.select(t.c.id).order_by(t.c.id).limit(limit).scalar_subquery()
+    rows = await session.execute(sa.delete(t).where(t.c.id.in_(first)).returning(*ENTRY_COLUMNS))
+    return [Entry(*row) for row in rows]
 
 
 async def apply(session: AsyncSession, city: CitySettings, entries: Sequence[Entry]) -> None:

@@ -100,6 +100,16 @@ class ReductionsOut(_ReductionsRange):
         description="when the grid these figures are read from was published (ISO 8601 timestamp, UTC); "
         "null before the first publication, when groups is empty and total null"
     )
+    behind_seconds: int | None = Field(
+        description="how far these figures may be behind the credits, in seconds: the time since the "
+        "publication, which counted every action credited before it; null before the first publication",
+        ge=0,
+    )
+    waiting_actions: int = Field(
+        description="credited actions logged but not yet folded into the roll-ups (a job folds them "
+        "every minute, and the next publication counts them)",
+        ge=0,
+    )
     groups: list[GroupOut] = Field(
         description="one per published cell of the grouping in the range, ordered by its keys; a group "
         "without any action is absent"
@@ -208,6 +218,16 @@ class SummaryOut(_Out):
     published_at: dt.datetime | None = Field(
         description="when the grid the totals are read from was published (ISO 8601 timestamp, UTC); null "
         "before the first publication (the totals are then zeros)"
+    )
+    behind_seconds: int | None = Field(
+        description="how far these figures may be behind the credits, in seconds: the time since the "
+        "publication, which counted every action credited before it; null before the first publication",
+        ge=0,
+    )
+    waiting_actions: int = Field(
+        description="credited actions logged but not yet folded into the roll-ups (a job folds them "
+        "every minute, and the next publication counts them)",
+        ge=0,
     )
     k: int = Field(
         description="the publication's k (the configured one before the first publication): cells with "

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from methodologies._sdk import FAMILIES
 from service.city import periods
 from service.city.models import ALL, FAMILY, CityCell, RollupCounter, family_key
-from service.city.publication import latest
+from service.city.publication import freshness, latest
 from service.city.targets import load_targets, progress
 from service.ledger.models import Account, AccountKind
 from service.methodology.registry import Registry
@@ -40,7 +40,7 @@ async def summary(
     }
     return {
         "as_of": now.isoformat(),
-        "published_at": publication.published_at.isoformat() if publication else None,
+        **(await freshness(session, publication, now)).fields(),
         "k": publication.k if publication else city.k_anonymity,
         "today": today.isoformat(),
         "to_date": to_date,

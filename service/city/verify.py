@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actions.counting import Entry, entry
 from service.actions.models import Action, ActionStatus
 from service.city import rollups
-from service.city.models import RollupCounter, RollupMember, RollupParticipants
+from service.city.models import RollupCounter, RollupLogEntry, RollupMember, RollupParticipants
+from service.db.sql import lock_keys
 from service.settings import Settings
 
 CHUNK = 5_000
@@ -21,13 +23,14 @@ CHUNK = 5_000
 class RollupReport:
     differences: list[dict[str, Any]] = field(default_factory=list)
     actions: int = 0
+    waiting: int = 0  # logged entries not folded yet
 
     @property
     def ok(self) -> bool:
         return not self.differences
 
 
-async def counted_actions(session: AsyncSession, settings: Settings) -> list[rollups.Entry]:
+async def counted_actions(session: AsyncSession, settings: Settings) -> list[Entry]:
     """Every accepted, unreversed action as the roll-ups count it."""
     stmt = sa.select(
         Action.resident_id,
@@ -38,18 +41,20 @@ async def counted_actions(session: AsyncSession, settings: Settings) -> list[rol
         Action.grams,
         Action.coins,
     ).where(Action.status == ActionStatus.ACCEPTED, Action.reversed_at.is_(None))
-    return [rollups.entry(dict(row._mapping), settings.zone) for row in await session.execute(stmt)]
+    return [entry(dict(row._mapping), settings.zone) for row in await session.execute(stmt)]
 
 
 async def verify_rollups(session: AsyncSession, settings: Settings) -> RollupReport:
+    """Compare the roll-ups with the actions they count, less the entries still waiting in the log."""
     entries = await counted_actions(session, settings)
-    counters, members = rollups._deltas(entries, 1)
-    expected_counters = {key[:3]: tuple(v) for key, v in counters.items()}
+    waiting = [replace(e, sign=-e.sign) for e in await rollups.logged(session)]
+    counters, members = rollups._deltas([*entries, *waiting], 1)
+    expected_counters = {key[:3]: tuple(v) for key, v in counters.items() if any(v)}
     expected_members = {key: v[0] for key, v in members.items()}
     expected_people: dict[tuple[Any, ...], int] = defaultdict(int)
     for key in expected_members:
         expected_people[key[:4]] += 1
-    report = RollupReport(actions=len(entries))
+    report = RollupReport(actions=len(entries), waiting=len(waiting))
     _compare(report, "counters", expected_counters, await _stored_counters(session))
     _compare(report, "members", expected_members, await _stored(session, RollupMember, "actions", 5))
     _compare(
@@ -62,8 +67,11 @@ async def verify_rollups(session: AsyncSession, settings: Settings) -> RollupRep
 
 
 async def rebuild_rollups(session: AsyncSession, settings: Settings) -> int:
-    """Empty the roll-ups and count every action again; returns how many actions were counted."""
-    for model in (RollupCounter, RollupMember, RollupParticipants):
+    """Empty the roll-ups and the log and count every action again; returns how many actions were counted.
+
+    Run it with the workers stopped: an action credited meanwhile could be counted twice or not at all."""
+    await lock_keys(session, [rollups.FOLD_LOCK])
+    for model in (RollupCounter, RollupMember, RollupParticipants, RollupLogEntry):
         await session.execute(sa.delete(model))
     entries = await counted_actions(session, settings)
     for start in range(0, len(entries), CHUNK):

@@ -27,6 +27,7 @@ JOBS: dict[str, JobFunction] = {
     "sweep_partner_events": partner_jobs.sweep_partner_events,
     "lapse_vouchers": merchant_jobs.lapse_vouchers,
     "publish_city": city_jobs.publish_city,
+    "fold_rollups": city_jobs.fold_rollups,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -36,6 +37,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("expire_lots", minute={5}, hour=None, setting="expiry_sweep_seconds"),
     Periodic("sweep_partner_events", minute=None, hour=None, setting="event_sweep_seconds"),
     Periodic("lapse_vouchers", minute=None, hour=None, setting="voucher_sweep_seconds"),
+    # Credits are logged for the city in their own transaction; folding them into the roll-ups is this job's.
+    Periodic("fold_rollups", minute=None, hour=None, setting="rollup_fold_seconds"),
     # The city reads the published grid: a few minutes behind the credits, never a live sum.
     Periodic("publish_city", minute=set(range(0, 60, 5)), hour=None, setting="city_publish_seconds"),
 )

@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actions.counting import take_back
 from service.actions.models import Action
-from service.city import rollups
+from service.city.rollups import RollupLog
 from service.errors import Conflict, Invalid, NotFound
 from service.ledger.service import Ledger
 from service.partners.models import EventStatus, Partner
@@ -164,7 +165,7 @@ async def reverse_credit_cdr(
         raise Conflict("the referenced CDR credited nothing to reverse", code="nothing_to_reverse")
     ledger = Ledger(session, settings.ledger, settings.zone)
     reversal = await ledger.reverse(action.transfer_id, reference=f"ocpi credit CDR {cdr.get('id')}")
-    await rollups.take_back(session, settings, action, reversal.created_at)
+    await take_back(session, RollupLog(), settings.zone, action, reversal.created_at)
     return reversal.id
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.actions.batch import ActionSummary, BatchCredit, BatchItem, Result, record_item
 from service.actions.models import ActionStatus
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.db.base import utcnow
 from service.errors import DomainError
 from service.ledger.deferred import defer_issuance
@@ -28,6 +29,8 @@ from service.partners.repository import Finished, PartnerRepository, Pending
 from service.settings import PartnerSettings, Settings
 
 log = logging.getLogger("tanbi.partners")
+# The city counts credited actions through its log (folded by a job), never in the crediting rows.
+ROLLUPS = RollupLog()
 
 
 @dataclass
@@ -54,7 +57,7 @@ async def process_events(
     items = [_item(e, residents[(e.partner_id, e.subject_hash)]) for e in bound]
     try:
         async with session.begin_nested():
-            results = await BatchCredit(session, settings, registry, clock).record(items)
+            results = await BatchCredit(session, settings, registry, clock, rollups=ROLLUPS).record(items)
     except Exception:
         log.exception("crediting a batch of %d events failed; crediting them one by one", len(items))
         finished += await _one_by_one(session, settings, registry, bound, items, clock)
@@ -78,7 +81,7 @@ async def _one_by_one(
     clock: Callable[[], dt.datetime],
 ) -> list[Finished]:
     defer_issuance(session)  # one issuance UPDATE per account at commit, not one per credit (hot rows)
-    actions = ActionService(session, settings, registry, clock=clock)
+    actions = ActionService(session, settings, registry, clock=clock, rollups=ROLLUPS)
     finished = []
     for event, item in zip(events, items, strict=True):
         try:

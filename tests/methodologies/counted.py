@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from methodologies._sdk import Context
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.methodology.registry import Registry
 from tests.conftest import make_settings
 from tests.fixtures.databases import engine_for, rolled_back
@@ -96,7 +97,9 @@ class Counted:
         registry.add(self.slug, self.versions)
         async with rolled_back(engine) as database, database.session() as session:
             residents = [await new_resident(session, f"1390000000{n}") for n in range(2)]
-            service = ActionService(session, app_settings, registry, clock=lambda: self.now)
+            service = ActionService(
+                session, app_settings, registry, clock=lambda: self.now, rollups=RollupLog()
+            )
             outcomes = []
             for n, (resident, evidence) in enumerate(sequence):
                 recorded = await service.record_action(

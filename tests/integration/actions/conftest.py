@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.db.base import utcnow
 from service.identity.repository import IdentityRepository
 from service.methodology.registry import Registry, load_registry
@@ -31,7 +32,7 @@ def clock() -> Callable[[], dt.datetime]:
 
 
 def actions_for(session, settings: Settings, registry: Registry, clock=lambda: NOW) -> ActionService:  # type: ignore[no-untyped-def]
-    return ActionService(session, settings, registry, clock=clock)
+    return ActionService(session, settings, registry, clock=clock, rollups=RollupLog())
 
 
 async def new_resident(session, phone: str = "13900000001") -> int:  # type: ignore[no-untyped-def]

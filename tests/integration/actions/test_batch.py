@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from service.actions.batch import ActionSummary, BatchCredit, BatchItem
 from service.actions.models import Action, CapCounter, EvidenceClaim, Occupancy
+from service.city.rollups import RollupLog
 from service.errors import DomainError
 from service.ledger.models import Account, Lot, Transfer
 from service.ledger.service import Ledger
@@ -134,7 +135,7 @@ async def both_ways(session, settings, registry, items: list[BatchItem], clock) 
     for run in ("one_by_one", "batch"):
         savepoint = await session.begin_nested()
         if run == "batch":
-            results = await BatchCredit(session, settings, registry, clock).record(items)
+            results = await BatchCredit(session, settings, registry, clock, rollups=RollupLog()).record(items)
         else:
             results = await one_by_one(session, settings, registry, items, clock)
         sources = dict((await session.execute(sa.select(Action.id, Action.source_key))).all())
@@ -236,7 +237,9 @@ async def test_a_batch_credit_replays_through_the_ledger(database, settings, reg
     async with database.session() as session:
         rider = await new_resident(session, "13900000204")
         items = [BatchItem(rider, "bus_trip", bus(NOW - dt.timedelta(hours=3)), None, "replay:1")]
-        (summary,) = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+        (summary,) = await BatchCredit(session, settings, registry, lambda: NOW, rollups=RollupLog()).record(
+            items
+        )
         assert isinstance(summary, ActionSummary)
         assert summary.coins == 13
         action = await session.get(Action, summary.action_id)
@@ -259,7 +262,9 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(database, set
         async def statements(items: list[BatchItem]) -> int:
             savepoint = await session.begin_nested()
             with counting_statements(database) as executed:
-                results = await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+                results = await BatchCredit(
+                    session, settings, registry, lambda: NOW, rollups=RollupLog()
+                ).record(items)
             assert {r.status for r in results} == {"accepted", "rejected"}  # caps and overlaps decided
             await savepoint.rollback()
             return len(executed)
@@ -298,7 +303,7 @@ async def test_batches_and_single_records_interleave_in_one_transaction(database
         rider = await new_resident(session, "13900000205")
         service = actions_for(session, settings, registry)
         start = NOW - dt.timedelta(days=6)
-        batch = BatchCredit(session, settings, registry, lambda: NOW)
+        batch = BatchCredit(session, settings, registry, lambda: NOW, rollups=RollupLog())
         ids = []
         for day in range(6):
             first = start + day * DAY
@@ -352,7 +357,7 @@ async def test_racing_batches_credit_each_trip_once(pg_committed, registry, sett
             items = [
                 BatchItem(rider, "bus_trip", bus(s), None, f"race:{k}:{n}") for n, s in enumerate(starts)
             ]
-            await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+            await BatchCredit(session, settings, registry, lambda: NOW, rollups=RollupLog()).record(items)
             await session.commit()
 
     async def single(k: int) -> None:
@@ -390,7 +395,7 @@ async def test_racing_batches_of_different_residents_share_issuance_without_dead
                     BatchItem(rider, "bus_trip", bus(s), None, f"shared:{rider}:{round_}:{n}")
                     for n, s in enumerate(starts[16 * round_ : 16 * round_ + 16])
                 ]
-                await BatchCredit(session, settings, registry, lambda: NOW).record(items)
+                await BatchCredit(session, settings, registry, lambda: NOW, rollups=RollupLog()).record(items)
                 await session.commit()
 
     await asyncio.gather(*(batch(r) for r in riders))

@@ -36,7 +36,7 @@ async def trips(
 async def published(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     """What the publishing job does every few minutes, now."""
     async with database.session() as session:
-        await publish(session, settings.city.k_anonymity, registry.families(), utcnow())
+        await publish(session, settings.city, registry.families(), utcnow())
         await session.commit()
 
 

@@ -27,7 +27,7 @@ from service.city.schemas import CellFamily, GroupBy, ReductionsOut, SummaryOut,
 from service.db.base import utcnow
 from service.identity.principal import Role
 from service.methodology.schemas import FamilyId
-from service.settings import Settings
+from service.settings import CitySettings, Settings
 from tests.integration.city.conftest import published, trips
 
 DAY = dt.date(2026, 11, 10)
@@ -153,7 +153,9 @@ async def test_every_summary_body_is_a_summary_out(client, database, settings, r
 
     # A k above everyone: every cell with actions is hidden, and the blocks say why.
     async with database.session() as session:
-        await publish(session, 1000, registry.families(), utcnow())
+        await publish(
+            session, CitySettings().model_copy(update={"k_anonymity": 1000}), registry.families(), utcnow()
+        )
         await session.commit()
     response = await client.get("/v1/city/summary", headers=auditor)
     hidden = SummaryOut.model_validate_json(response.content, strict=True)

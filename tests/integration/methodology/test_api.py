@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from methodologies._sdk import FAMILY_IDS
 from service.actions.models import Action
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.identity.principal import Role
 from tests.integration.actions.conftest import bus, charging, new_resident
 from tests.methodologies import test_worked_examples as v1_examples
@@ -96,9 +97,9 @@ async def test_dry_run_agrees_with_what_is_credited(client, app, database) -> No
     services = app.state.services
     async with database.session() as session:
         resident = await new_resident(session)
-        recorded = await ActionService(session, services.settings, services.registry).record_action(
-            resident, "bus_trip", evidence, None, "api:dry-vs-credit"
-        )
+        recorded = await ActionService(
+            session, services.settings, services.registry, rollups=RollupLog()
+        ).record_action(resident, "bus_trip", evidence, None, "api:dry-vs-credit")
     assert (recorded.action.grams, recorded.action.coins) == (dry["grams"], dry["coins"])
     assert recorded.action.breakdown["exact_grams"] == dry["breakdown"]["exact_grams"]
 

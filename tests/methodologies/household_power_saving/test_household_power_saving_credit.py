@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import methodologies.household_power_saving as package
 from service.actions.models import Action
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.methodology.registry import Registry
 from service.settings import Settings
 from tests.conftest import make_settings
@@ -101,7 +102,7 @@ async def _run(
 ) -> list[tuple[int, dict[str, Any], Action]]:
     async with rolled_back(engine) as database, database.session() as session:
         residents = [await new_resident(session, "13900000001"), await new_resident(session, "13900000002")]
-        service = ActionService(session, app_settings, registry, clock=lambda: NOW)
+        service = ActionService(session, app_settings, registry, clock=lambda: NOW, rollups=RollupLog())
         recorded: list[tuple[int, dict[str, Any], Action]] = []
         for n, (who, evidence) in enumerate(order):
             result = await service.record_action(residents[who], SLUG, evidence, None, f"src:{n}")

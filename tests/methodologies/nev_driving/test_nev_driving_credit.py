@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import methodologies.nev_driving as nev_driving
 from service.actions.models import Action
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.methodology.registry import Registry
 from service.settings import Settings
 from tests.conftest import make_settings
@@ -111,7 +112,7 @@ async def _run(
 ) -> None:
     async with rolled_back(engine) as database, database.session() as session:
         residents = [await new_resident(session, f"1390000000{i}") for i in range(2)]
-        service = ActionService(session, app_settings, methodologies, clock=lambda: NOW)
+        service = ActionService(session, app_settings, methodologies, clock=lambda: NOW, rollups=RollupLog())
         credited: list[Action] = []
         for n, (who, evidence) in enumerate(sequence):
             recorded = await service.record_action(residents[who], "nev_driving", evidence, None, f"src:{n}")
@@ -209,7 +210,9 @@ async def _record(
     try:
         async with rolled_back(engine) as database, database.session() as session:
             resident = await new_resident(session)
-            service = ActionService(session, make_settings(tmp_path, None), registry(), clock=lambda: NOW)
+            service = ActionService(
+                session, make_settings(tmp_path, None), registry(), clock=lambda: NOW, rollups=RollupLog()
+            )
             outcomes = []
             for n, evidence in enumerate(reports):
                 action = (

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import methodologies.second_hand_phone as second_hand_phone
 from service.actions.models import Action
 from service.actions.service import ActionService
+from service.city.rollups import RollupLog
 from service.methodology.registry import Registry
 from service.settings import Settings
 from tests.conftest import make_settings
@@ -101,7 +102,9 @@ async def _run(
         residents = [await new_resident(session, f"1390000000{i}") for i in range(2)]
         credited: list[Action] = []
         for n, (who, evidence, checked_at) in enumerate(sequence):
-            service = ActionService(session, app_settings, methodologies, clock=lambda at=checked_at: at)
+            service = ActionService(
+                session, app_settings, methodologies, clock=lambda at=checked_at: at, rollups=RollupLog()
+            )
             action = (
                 await service.record_action(residents[who], "second_hand_phone", evidence, None, f"src:{n}")
             ).action
@@ -185,7 +188,9 @@ async def _record(
             app_settings, methodologies = make_settings(tmp_path, None), registry()
             outcomes = []
             for n, (evidence, checked_at) in enumerate(reports):
-                service = ActionService(session, app_settings, methodologies, clock=lambda at=checked_at: at)
+                service = ActionService(
+                    session, app_settings, methodologies, clock=lambda at=checked_at: at, rollups=RollupLog()
+                )
                 action = (
                     await service.record_action(resident, "second_hand_phone", evidence, None, f"n:{n}")
                 ).action
