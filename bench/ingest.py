@@ -6,7 +6,9 @@ Starts `tanbi serve` (one API process) and `tanbi worker` (one worker) against a
 (from TANBI_TEST_DATABASE_URL, default postgres@127.0.0.1:5432) and Redis (TANBI_TEST_REDIS_URL), binds
 subjects to residents, posts batches of 1,000 bus-trip events, and waits until every event is final.
 Prints events/s (first 202 to last final status), p50/p99 of the time from receipt to final status, and
-whether `tanbi ledger verify` passes afterwards.
+whether `tanbi ledger verify` passes afterwards. The city's roll-ups are part of the figure: after the last
+credit, what still waits in the roll-up log is folded (`tanbi rollup fold`, timed), `tanbi rollup verify`
+must pass, and credited_per_second_rollups_included divides by the span plus that fold.
 """
 
 from __future__ import annotations
@@ -167,6 +169,34 @@ async def latencies(dsn: str) -> tuple[list[float], dict[str, int], float]:
         await connection.close()
 
 
+async def fold_the_rest(url: str, dsn: str, env: dict[str, str]) -> dict[str, object]:
+    """Fold what the roll-up log still holds after the last credit (timed), then verify the roll-ups."""
+    from service.city.rollups import fold
+    from service.db.engine import Database
+    from service.settings import load_settings
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        waiting = await connection.fetchval("SELECT count(*) FROM rollup_log")
+    finally:
+        await connection.close()
+    database = Database.from_url(url)
+    try:
+        started = time.perf_counter()
+        async with database.session() as session:
+            await fold(session, load_settings().city)
+            await session.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    verify = subprocess.run([TANBI, "rollup", "verify"], env=env, capture_output=True, text=True)
+    return {
+        "waiting_after_last_credit": waiting,
+        "fold_seconds": round(seconds, 2),
+        "verify": "ok" if verify.returncode == 0 else verify.stdout[-2000:] + verify.stderr[-2000:],
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
@@ -181,6 +211,7 @@ async def main() -> None:
     parser.add_argument(
         "--rate", type=float, help="offer events at this many per second (default: as fast as accepted)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="`tanbi worker` processes")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database and the data folder afterwards"
     )
@@ -208,7 +239,8 @@ async def main() -> None:
         processes.append(
             subprocess.Popen([TANBI, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
         )
-        processes.append(subprocess.Popen([TANBI, "worker"], env=env, stdout=log, stderr=log))
+        for _ in range(args.workers):
+            processes.append(subprocess.Popen([TANBI, "worker"], env=env, stdout=log, stderr=log))
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -220,6 +252,7 @@ async def main() -> None:
         dsn = asyncpg_dsn(sa.make_url(url))
         await wait_final(dsn, args.events, timeout=3600)
         values, statuses, span = await latencies(dsn)
+        rollups = await fold_the_rest(url, dsn, env)
         verify = subprocess.run([TANBI, "ledger", "verify"], env=env, capture_output=True, text=True)
         print(
             json.dumps(
@@ -232,6 +265,11 @@ async def main() -> None:
                     "accepted_per_second": round(args.events / posting),
                     "first_receipt_to_last_final_seconds": round(span, 2),
                     "credited_per_second": round(statuses.get("credited", 0) / span),
+                    "credited_per_second_rollups_included": round(
+                        statuses.get("credited", 0) / (span + rollups["fold_seconds"])
+                    ),
+                    "workers": args.workers,
+                    "rollups": rollups,
                     "receipt_to_final_p50_seconds": round(percentile(values, 50), 3),
                     "receipt_to_final_p99_seconds": round(percentile(values, 99), 3),
                     "ledger_verify": "ok" if verify.returncode == 0 else verify.stdout + verify.stderr,

@@ -34,16 +34,22 @@ class PluginError(Exception):
 class Registry:
     versions: dict[str, dict[str, Methodology]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # entry point name -> why it was skipped
+    # id -> its newest code version; the credit path asks for every event, so it is worked out once.
+    _newest: dict[str, Methodology] = field(default_factory=dict, init=False, repr=False)
 
     def ids(self) -> list[str]:
         return sorted(self.versions)
 
     def current(self, methodology_id: str) -> Methodology:
         """The newest code version of ``methodology_id``; NotFound if there is none."""
+        newest = self._newest.get(methodology_id)
+        if newest is not None:
+            return newest
         versions = self.versions.get(methodology_id)
         if not versions:
             raise NotFound(f"no methodology {methodology_id!r}", code="unknown_methodology")
-        return versions[max(versions, key=_semver_key)]
+        newest = self._newest[methodology_id] = versions[max(versions, key=_semver_key)]
+        return newest
 
     def version(self, methodology_id: str, version: str) -> Methodology:
         try:
@@ -71,6 +77,7 @@ class Registry:
             if methodology.version in slot:
                 raise PluginError(f"{name}: {methodology.id} {methodology.version} is registered twice")
             slot[methodology.version] = methodology
+            self._newest.pop(methodology.id, None)
 
 
 def load_registry(points: Iterable[EntryPoint] | None = None) -> Registry:

@@ -13,16 +13,17 @@ Kept in lockstep with ``sqlite.py``: each method of ``PostgresDialect`` has its 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 _DIALECT = postgresql.dialect()
+_json = msgspec.json.Encoder().encode
 
 
 class PostgresDialect:
@@ -164,7 +165,9 @@ def _array_type(column: sa.Column[Any]) -> tuple[str, str]:
 def _values(column: sa.Column[Any], rows: Sequence[dict[str, Any]]) -> list[Any]:
     values = [row[column.name] for row in rows]
     if isinstance(column.type.dialect_impl(_DIALECT), sa.JSON):
-        return [None if v is None else json.dumps(v) for v in values]
+        # msgspec (litestar's own encoder) is several times faster than json.dumps, and JSON columns of a
+        # credit batch (evidence, breakdown, context) are a good part of what the worker spends per event.
+        return [None if v is None else _json(v).decode() for v in values]
     if values and any(isinstance(v, dt.datetime) and v.tzinfo is None for v in values):
         raise ValueError(f"naive datetime given to {column.table.name}.{column.name}")
     return values
