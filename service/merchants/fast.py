@@ -1,10 +1,10 @@
 """Redemptions on PostgreSQL: one call to the database functions of migration 0007 per claim or charge.
 
-The functions answer most refusals with a code before writing anything (unknown, used or expired
-pay-code, sold out, limit reached); the ones found after writing (too few coins, coins only in expired
-lots, stock taken by a racer) raise a SQLSTATE, which undoes the statement: alone in autocommit, or in a
-savepoint inside a caller's transaction. This module turns both into the errors the Python path raises,
-so callers and clients cannot tell the paths apart.
+The functions (their current bodies: migration 0016) answer most refusals with a code before writing
+anything (unknown, used or expired pay-code, sold out, limit reached); the ones found after writing (too
+few coins, coins only in expired lots, stock taken by a racer, a ledger key already used) raise a SQLSTATE,
+which undoes the statement: alone in autocommit, or in a savepoint inside a caller's transaction. This
+module turns both into the errors the Python path raises, so callers and clients cannot tell the paths apart.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from service.db.driver_pool import driver_pool
 from service.merchants.models import Charge, Voucher, VoucherStatus
 from service.merchants.refusals import refusal
 
-RAISED = {"TB001": "insufficient_funds", "TB002": "sold_out"}
+RAISED = {"TB001": "insufficient_funds", "TB002": "sold_out", "TB003": "idempotency_conflict"}
 
 
 async def charge(

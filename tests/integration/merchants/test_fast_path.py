@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.db.base import utcnow
-from service.errors import InsufficientFunds
+from service.errors import IdempotencyConflict, InsufficientFunds
 from service.ledger.models import Hold, IdempotencyRecord, Lot, Transfer
 from service.ledger.service import Ledger, TransferRequest
 from service.ledger.verify import verify_ledger
@@ -82,3 +82,30 @@ async def test_coins_only_in_expired_lots_are_refused_and_the_session_goes_on(
         assert refused.value.code == "insufficient_funds"
         assert await balance(session, f"wallet:{resident}") == (50, 0)  # the savepoint undid the debit
         assert (await verify_ledger(session)).ok
+
+
+async def test_a_used_ledger_key_refuses_the_charge_and_leaves_the_code_unspent(
+    pg_database, pg_settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The function finds an idempotency record under the charge's ledger key only after it spent the code
+    (migration 0016 spends it first): the refusal raises, so the code is as it was."""
+    settings = pg_settings
+    async with pg_database.session() as session:
+        merchant = await new_merchant(session)
+        resident = await funded_resident(session, settings, 50)
+        code = (await paycodes.issue_paycode(session, settings, resident, utcnow())).code
+        session.add(
+            IdempotencyRecord(
+                key=f"charge:{merchant}:taken",
+                fingerprint="0" * 64,
+                operation="transfer",
+                created_at=utcnow(),
+            )
+        )
+        await session.flush()
+        with pytest.raises(IdempotencyConflict):
+            await paycodes.charge(session, settings, merchant, code, 10, "taken", utcnow())
+        assert await balance(session, f"wallet:{resident}") == (50, 0)
+        charged, created = await paycodes.charge(session, settings, merchant, code, 10, "free", utcnow())
+        assert created
+        assert charged.amount == 10
