@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
+from service.db.engine import Database
 from service.db.reads import fetch
 from service.errors import Invalid, NotFound, Unauthorized
 from service.identity.models import RefreshToken, Resident
@@ -133,9 +134,10 @@ PROFILE = sa.select(
 ).where(Resident.id == sa.bindparam("resident_id"))
 
 
-async def active_profile(session: AsyncSession, resident_id: int) -> Mapping[str, Any]:
-    """The resident's profile columns after ``active_resident``'s checks, in one statement (a hot read)."""
-    rows = await fetch(session, PROFILE, resident_id=resident_id)
+async def active_profile(source: AsyncSession | Database, resident_id: int) -> Mapping[str, Any]:
+    """The resident's profile columns after ``active_resident``'s checks, in one statement (a hot read),
+    through a session or, outside any transaction, the database (service/db/reads.py)."""
+    rows = await fetch(source, PROFILE, resident_id=resident_id)
     check_active(bool(rows), rows[0]["deleted_at"] if rows else None)
     return rows[0]
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.models import Action, ActionStatus
+from service.db.engine import Database
 from service.db.reads import fetch
 from service.identity.models import Resident
 from service.identity.service import check_active
@@ -62,9 +63,10 @@ WALLET = (
 )
 
 
-async def active_wallet(session: AsyncSession, resident_id: int, now: dt.datetime) -> Wallet:
-    """``ResidentRepository.wallet`` after ``active_resident``'s checks, in one statement (the hot read)."""
-    rows = await fetch(session, WALLET, resident_id=resident_id, now=now)
+async def active_wallet(source: AsyncSession | Database, resident_id: int, now: dt.datetime) -> Wallet:
+    """``ResidentRepository.wallet`` after ``active_resident``'s checks, in one statement (the hot read),
+    through a session or, outside any transaction, the database (service/db/reads.py)."""
+    rows = await fetch(source, WALLET, resident_id=resident_id, now=now)
     check_active(bool(rows), rows[0]["deleted_at"] if rows else None)
     if rows[0]["account_held"] is None:
         return Wallet()
