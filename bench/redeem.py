@@ -57,7 +57,7 @@ async def seed(url: str, residents: int, offers: int, stock: int, charges: int) 
     from service.db.registry import metadata
     from service.identity.principal import Principal, Role
     from service.identity.tokens import TokenService, hash_token
-    from service.ledger.bulk import Credit, issue_many
+    from service.ledger.service import Credit, IssueMode, Ledger
     from service.merchants.models import Merchant, Offer, PayCode
     from service.settings import load_settings
 
@@ -76,7 +76,7 @@ async def seed(url: str, residents: int, offers: int, stock: int, charges: int) 
         ids = [r[0] for r in rows]
         for start in range(0, len(ids), 2000):
             credits = [Credit(r, COINS_EACH, f"bench-fund:{r}") for r in ids[start : start + 2000]]
-            await issue_many(session, settings.ledger, settings.zone, credits, now)
+            await Ledger(session, settings.ledger, settings.zone).issue(credits, mode=IssueMode.FRESH)
         merchant = Merchant(name="Bench Tea", api_key_hash=hash_token(secrets.token_hex(8)), created_at=now)
         session.add(merchant)
         await session.flush()

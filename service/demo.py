@@ -18,7 +18,7 @@ from service.demo_city import seed_city
 from service.identity.repository import IdentityRepository
 from service.identity.service import keyed_hash
 from service.jobs.queue import JobQueue, unit_of_work
-from service.ledger.service import Ledger
+from service.ledger.service import Credit, IssueMode, Ledger
 from service.settings import Settings
 
 DEMO_PHONES = tuple(f"1380000{n:04d}" for n in range(1, 6))
@@ -57,16 +57,13 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
     hash_key = settings.auth.hash_key.get_secret_value().encode()  # type: ignore[union-attr]
     async with unit_of_work(database, queue) as session:
         identities = IdentityRepository(session)
-        ledger = Ledger(session, settings.ledger, settings.zone)
+        welcome = []
         for n, phone in enumerate(DEMO_PHONES, start=1):
             resident = await identities.ensure_resident_by_phone_hash(keyed_hash(hash_key, phone), utcnow())
-            await ledger.issue(
-                resident.id,
-                DEMO_COINS * n,
-                kind="demo_credit",
-                idempotency_key=f"demo:welcome:{resident.id}",
-                reference="demo welcome coins",
-            )
+            key = f"demo:welcome:{resident.id}"
+            welcome.append(Credit(resident.id, DEMO_COINS * n, key, "demo welcome coins", "demo_credit"))
+        # CHECKED: every start seeds again, and the keys of an earlier start replay instead of paying twice.
+        await Ledger(session, settings.ledger, settings.zone).issue(welcome, mode=IssueMode.CHECKED)
         partners = await _demo_partners(session, settings, registry) if registry is not None else {}
     city = await seed_city(settings, database, queue, registry, partners) if registry is not None else {}
     return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)

@@ -29,7 +29,7 @@ from service.db.base import table, utcnow
 from service.db.bulk import bulk_for
 from service.db.sql import lock_keys
 from service.errors import DomainError
-from service.ledger.bulk import Credit, issue_many
+from service.ledger.service import Credit, IssueMode, Ledger
 from service.methodology.registry import Registry
 from service.residents.districts import districts_of
 from service.settings import Settings
@@ -225,8 +225,8 @@ class BatchCredit:
         credits = [
             Credit(r["resident_id"], r["coins"], f"action:{r['id']}", f"action:{r['id']}") for r in credited
         ]
-        now = self.clock()
-        transfer_ids = await issue_many(self.session, self.settings.ledger, self.settings.zone, credits, now)
+        ledger = Ledger(self.session, self.settings.ledger, self.settings.zone, clock=self.clock)
+        transfer_ids = await ledger.issue(credits, mode=IssueMode.FRESH)  # keys of actions inserted below
         for row, transfer_id in zip(credited, transfer_ids, strict=True):
             row["transfer_id"] = transfer_id
         await self.bulk.insert(table(Action), [d.row for d in decided])

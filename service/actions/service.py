@@ -23,7 +23,7 @@ from service.actions.repository import ActionRepository
 from service.db.base import utcnow
 from service.db.sql import lock_keys
 from service.errors import Invalid, validation_errors
-from service.ledger.service import Ledger
+from service.ledger.service import Credit, IssueMode, Ledger
 from service.methodology.params import ParamService, ResolvedParams
 from service.methodology.registry import Registry
 from service.residents.districts import districts_of
@@ -233,14 +233,9 @@ class ActionService:
             await self.repo.add_to_counter(key, amount)
         if action.coins > 0:
             ledger = Ledger(self.session, self.settings.ledger, self.settings.zone, clock=self.clock)
-            transfer = await ledger.issue(
-                resident_id,
-                action.coins,
-                kind="credit",
-                idempotency_key=f"action:{action.id}",
-                reference=f"action:{action.id}",
-            )
-            action.transfer_id = transfer.id
+            # FRESH: the action was inserted in this very transaction, so no request can hold its key.
+            credit = Credit(resident_id, action.coins, f"action:{action.id}", f"action:{action.id}")
+            [action.transfer_id] = await ledger.issue([credit], mode=IssueMode.FRESH)
             await self.session.flush()
         assert self.rollups is not None, "an ActionService that records actions is handed a RollupWriter"
         await self.rollups.add(self.session, [entry(action, self.settings.zone)])

@@ -3,7 +3,8 @@
 Rules every operation keeps:
 - each runs in its own SAVEPOINT, so a refused operation leaves the caller's transaction as it was;
 - an idempotency key is claimed first; the same key with the same request returns the first result and
-  moves nothing, the same key with a different request raises ``IdempotencyConflict``;
+  moves nothing, the same key with a different request raises ``IdempotencyConflict`` (one exception: a FRESH
+  issue, whose keys the caller guarantees are new, writes without claiming; ``issuance`` says why);
 - account rows are updated in ascending id order (one lock order for every writer: no deadlocks), and a
   guarded account's debit is a conditional UPDATE, backed by the table's CHECK constraint;
 - wallet credits open an expiry lot; wallet debits take from the earliest-expiring unexpired lots.
@@ -12,41 +13,38 @@ Rules every operation keeps:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.errors import Conflict, IdempotencyConflict, InsufficientFunds, Invalid, NotFound
-from service.ledger.deferred import is_deferring, remember
+from service.ledger import issuance
+from service.ledger.issuance import Credit, IssueMode
 from service.ledger.models import Account, AccountKind, Hold, HoldStatus, Lot, LotAllocation, Transfer
 from service.ledger.repository import LedgerRepository
+from service.ledger.requests import (
+    MAX_AMOUNT,
+    MAX_KEY_LENGTH,
+    RESERVED_KEY_PREFIXES,
+    TransferRequest,
+    validate_amount_and_key,
+)
 from service.settings import LedgerSettings
 
-MAX_AMOUNT = 10**12  # far above any real movement; keeps sums far from 64-bit overflow
-MAX_KEY_LENGTH = 200
-# Keys the ledger makes for its own transfers. A caller's request under one of them would take the key
-# first, and the post, reversal or expiry sweep it belongs to could then never happen.
-RESERVED_KEY_PREFIXES = ("post:", "reverse:", "expire:")
-
-
-@dataclass(frozen=True)
-class TransferRequest:
-    debit_account_id: int
-    credit_account_id: int
-    amount: int
-    kind: str
-    idempotency_key: str
-    reference: str | None = None
-
-    def fingerprint(self, operation: str, **extra: object) -> str:
-        body = {"operation": operation, **vars(self), **extra}  # fields are plain values: no deep copy
-        body.pop("idempotency_key")
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+# What callers import from here: the ledger, and the requests and limits it is called with.
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_KEY_LENGTH",
+    "RESERVED_KEY_PREFIXES",
+    "Credit",
+    "IssueMode",
+    "Ledger",
+    "TransferRequest",
+    "merchant_code",
+    "validate_amount_and_key",
+]
 
 
 def merchant_code(merchant_id: int, shard: int = 0) -> str:
@@ -113,16 +111,14 @@ class Ledger:
                 return await self._replayed_transfer(record.transfer_id)
             return await self._execute(request)
 
-    async def issue(
-        self, resident_id: int, amount: int, *, kind: str, idempotency_key: str, reference: str | None = None
-    ) -> Transfer:
-        """Credit new coins to a resident's wallet from the city's issuance (spread over shard accounts)."""
-        validate_amount_and_key(amount, idempotency_key)  # before any account is created for it
-        wallet = await self.wallet(resident_id)
-        source = await self.issuance_account(wallet.id % self.settings.issuance_shards)
-        return await self.transfer(
-            TransferRequest(source.id, wallet.id, amount, kind, idempotency_key, reference)
-        )
+    async def issue(self, credits: Sequence[Credit], *, mode: IssueMode = IssueMode.CHECKED) -> list[int]:
+        """Credit new coins to residents' wallets from the city's issuance (spread over shard accounts).
+
+        Returns the transfer ids in the order of ``credits``. ``mode`` says what the caller knows about the
+        keys (``IssueMode``: CHECKED claims each key and replays, FRESH writes set-based and fails on a used
+        key); both write the same rows. Every credit is validated before anything is written.
+        """
+        return await issuance.issue(self, credits, mode)
 
     async def reverse(self, transfer_id: int, *, reference: str | None = None) -> Transfer:
         """Undo a posted transfer with its mirror image, once. Reversals themselves are not reversible."""
@@ -150,14 +146,8 @@ class Ledger:
     async def _execute(self, request: TransferRequest, *, reverses: Transfer | None = None) -> Transfer:
         debit = await self.account(request.debit_account_id)
         credit = await self.account(request.credit_account_id)
-        deferred = debit.kind == AccountKind.ISSUANCE and is_deferring(self.session)
-        if deferred:
-            await self.repo.credit(credit.id, request.amount)  # the issuance side is applied at commit
-        else:
-            await self._move(debit, credit, request.amount)
+        await self._move(debit, credit, request.amount)
         transfer = await self._record(request, reverses_id=reverses.id if reverses else None)
-        if deferred:
-            remember(self.session, transfer.id)
         now = self.clock()
         if debit.kind == AccountKind.WALLET:
             prefer = await self.repo.lot_for_transfer(reverses.id) if reverses else None
@@ -424,22 +414,6 @@ def _validate(request: TransferRequest) -> None:
     validate_amount_and_key(request.amount, request.idempotency_key)
     if request.debit_account_id == request.credit_account_id:
         raise Invalid("debit and credit accounts must differ", code="same_account")
-
-
-def validate_amount_and_key(amount: object, key: object) -> None:
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise Invalid("amount must be an integer number of coins", code="invalid_amount")
-    if not 0 < amount <= MAX_AMOUNT:
-        raise Invalid(f"amount must be between 1 and {MAX_AMOUNT} coins", code="invalid_amount")
-    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-        raise Invalid(
-            f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_idempotency_key"
-        )
-    if key.startswith(RESERVED_KEY_PREFIXES):
-        raise Invalid(
-            f"idempotency keys starting with {', '.join(RESERVED_KEY_PREFIXES)} are the ledger's own",
-            code="reserved_idempotency_key",
-        )
 
 
 def _insufficient() -> InsufficientFunds:

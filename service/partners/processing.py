@@ -22,7 +22,6 @@ from service.actions.service import ActionService
 from service.city.rollups import RollupLog
 from service.db.base import utcnow
 from service.errors import DomainError
-from service.ledger.deferred import defer_issuance
 from service.methodology.registry import Registry
 from service.partners.models import EventStatus
 from service.partners.repository import Finished, PartnerRepository, Pending
@@ -80,7 +79,6 @@ async def _one_by_one(
     items: list[BatchItem],
     clock: Callable[[], dt.datetime],
 ) -> list[Finished]:
-    defer_issuance(session)  # one issuance UPDATE per account at commit, not one per credit (hot rows)
     actions = ActionService(session, settings, registry, clock=clock, rollups=ROLLUPS)
     finished = []
     for event, item in zip(events, items, strict=True):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from service.actions.models import ActionStatus
 
 # The kinds of transfer the service posts (the ledger itself takes any kind string): "credit" and
-# "demo_credit" (Ledger.issue in service/actions/service.py, service/ledger/bulk.py, service/demo.py),
+# "demo_credit" (Ledger.issue, called from service/actions/ and service/demo.py),
 # "charge" (service/merchants/paycodes.py and the tanbi_charge database function), "voucher"
 # (service/merchants/vouchers.py and tanbi_claim_voucher), "reversal" (Ledger.reverse) and "expiry"
 # (Ledger.expire_lots). A new kind must be added here, or /v1/me/transfers cannot list it.

@@ -4,7 +4,7 @@ Callers never ask which database they are on; they ask the session's dialect obj
 asks its query components). It answers:
 
 - set-based reads and writes for the batch paths: the batch credit path (``service/actions/batch.py``), the
-  ledger's ``issue_many``, the city roll-ups and publication, partner deliveries write each table with one
+  ledger's FRESH issuance, the city roll-ups and publication, partner deliveries write each table with one
   statement and read each kind of history with one query, whatever the batch's size. How that is said
   differs (arrays and sequences on PostgreSQL, a JSON parameter and the rowid on SQLite); what is said does
   not;

@@ -24,7 +24,7 @@ from service.actions.models import Action, CapCounter, EvidenceClaim, Occupancy
 from service.city.rollups import RollupLog
 from service.errors import DomainError
 from service.ledger.models import Account, Lot, Transfer
-from service.ledger.service import Ledger
+from service.ledger.service import Credit, IssueMode, Ledger
 from service.ledger.verify import verify_ledger
 from tests.integration.actions.conftest import (
     NOW,
@@ -233,7 +233,7 @@ async def test_meter_readings_see_stored_and_batch_history(database, settings, r
 
 
 async def test_a_batch_credit_replays_through_the_ledger(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
-    """The idempotency records the batch writes are the ones Ledger.issue would: a replay moves nothing."""
+    """The batch issues FRESH the records a CHECKED issue would write: a CHECKED replay moves nothing."""
     async with database.session() as session:
         rider = await new_resident(session, "13900000204")
         items = [BatchItem(rider, "bus_trip", bus(NOW - dt.timedelta(hours=3)), None, "replay:1")]
@@ -244,10 +244,9 @@ async def test_a_batch_credit_replays_through_the_ledger(database, settings, reg
         assert summary.coins == 13
         action = await session.get(Action, summary.action_id)
         ledger = Ledger(session, settings.ledger, settings.zone)
-        again = await ledger.issue(
-            rider, 13, kind="credit", idempotency_key=f"action:{action.id}", reference=f"action:{action.id}"
-        )
-        assert again.id == action.transfer_id
+        key = f"action:{action.id}"
+        again = await ledger.issue([Credit(rider, 13, key, key)], mode=IssueMode.CHECKED)
+        assert again == [action.transfer_id]
         wallet = await session.scalar(sa.select(Account.balance).where(Account.code == f"wallet:{rider}"))
         assert wallet == 13
         assert (await verify_ledger(session)).ok

@@ -21,7 +21,7 @@ from service.ledger.service import TransferRequest
 from service.ledger.verify import verify_ledger
 from service.services import redis_pool
 from tests.conftest import make_settings
-from tests.integration.ledger.helpers import ledger, resident
+from tests.integration.ledger.helpers import issue_one, ledger, resident
 
 
 class Recorder:
@@ -119,7 +119,7 @@ async def test_real_arq_worker_runs_ledger_jobs_idempotently(
         book = ledger(session, settings)
         book.clock = lambda: now
         rid = await resident(session)
-        await book.issue(rid, 50, kind="credit", idempotency_key="seed")
+        await issue_one(book, rid, 50, "seed")
         wallet, shop = await book.wallet(rid), await book.merchant_account(1)
         hold = await book.hold(
             TransferRequest(wallet.id, shop.id, 20, "voucher", "h"), expires_at=now + dt.timedelta(seconds=1)

@@ -1,4 +1,4 @@
-"""Small helpers for ledger tests: a movable clock, residents, balances, lots and whole-ledger snapshots."""
+"""Helpers for ledger tests: a movable clock, residents, credits, balances, lots, whole-ledger snapshots."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from service.identity.repository import IdentityRepository
 from service.ledger.models import Account, Hold, IdempotencyRecord, Lot, LotAllocation, Transfer
-from service.ledger.service import Ledger
+from service.ledger.service import Credit, IssueMode, Ledger
 from service.settings import Settings
 
 LEDGER_TABLES = (Account, Transfer, Hold, Lot, LotAllocation, IdempotencyRecord)
@@ -38,6 +38,23 @@ async def resident(session, phone: str = "13700000001") -> int:  # type: ignore[
 
 def ledger(session, settings: Settings, clock: Clock | None = None) -> Ledger:  # type: ignore[no-untyped-def]
     return Ledger(session, settings.ledger, settings.zone, clock=clock or Clock())
+
+
+async def issue_one(
+    book: Ledger,
+    resident_id: int,
+    amount: int,
+    key: str,
+    reference: str | None = None,
+    *,
+    kind: str = "credit",
+    mode: IssueMode = IssueMode.CHECKED,
+) -> Transfer:
+    """One credit through ``Ledger.issue``, and the transfer it wrote (for a replayed key: the first one)."""
+    [transfer_id] = await book.issue([Credit(resident_id, amount, key, reference, kind)], mode=mode)
+    transfer = await book.session.get(Transfer, transfer_id)
+    assert transfer is not None
+    return transfer
 
 
 async def balances(session) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from service.ledger.verify import verify_ledger
 from tests.integration.ledger.helpers import (
     Clock,
     balance_of,
+    issue_one,
     ledger,
     lots,
     resident,
@@ -35,9 +36,9 @@ async def _two_lots(session, settings, clock: Clock):  # type: ignore[no-untyped
     book = ledger(session, settings, clock)
     rid = await resident(session)
     clock.now = MID_2026
-    newer = await book.issue(rid, 50, kind="credit", idempotency_key="earned-2026")
+    newer = await issue_one(book, rid, 50, "earned-2026")
     clock.now = MID_2025  # a late-recorded credit: earned earlier, so it expires earlier
-    older = await book.issue(rid, 30, kind="credit", idempotency_key="earned-2025")
+    older = await issue_one(book, rid, 30, "earned-2025")
     clock.now = MID_2026
     wallet, shop = newer.credit_account_id, (await book.merchant_account(1)).id
     return book, older.id, newer.id, wallet, shop
@@ -177,14 +178,10 @@ async def test_the_expiry_job_sweeps_every_wallet_once(database, settings) -> No
         book = ledger(session, settings, clock)
         wallets = []
         for n in range(3):
-            credit = await book.issue(
-                await resident(session, f"1370000100{n}"), 10 + n, kind="credit", idempotency_key=f"k:{n}"
-            )
+            credit = await issue_one(book, await resident(session, f"1370000100{n}"), 10 + n, f"k:{n}")
             wallets.append(credit.credit_account_id)
         clock.now = dt.datetime.now(dt.UTC)
-        fresh = await book.issue(
-            await resident(session, "13700001009"), 7, kind="credit", idempotency_key="fresh"
-        )
+        fresh = await issue_one(book, await resident(session, "13700001009"), 7, "fresh")
     ctx = {"settings": settings, "database": database, "queue": InProcessQueue({}, {})}
     assert await jobs.expire_lots(ctx) == 10 + 11 + 12
     assert await jobs.expire_lots(ctx) == 0

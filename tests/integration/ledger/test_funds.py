@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from service.errors import InsufficientFunds
 from service.ledger.service import TransferRequest
 from service.ledger.verify import verify_ledger
-from tests.integration.ledger.helpers import balance_of, ledger, resident, snapshot, transfer_count
+from tests.integration.ledger.helpers import balance_of, issue_one, ledger, resident, snapshot, transfer_count
 
 
 async def test_overdraft_is_a_409_and_the_outer_transaction_carries_on(database, settings) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        await book.issue(rid, 30, kind="credit", idempotency_key="seed")
+        await issue_one(book, rid, 30, "seed")
         wallet, shop = (await book.wallet(rid)).id, (await book.merchant_account(1)).id
         await book.transfer(TransferRequest(wallet, shop, 10, "charge", "c:1"))
         before = await snapshot(session)
@@ -40,7 +40,7 @@ async def test_a_merchant_cannot_pay_out_more_than_it_holds(database, settings) 
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        await book.issue(rid, 30, kind="credit", idempotency_key="seed")
+        await issue_one(book, rid, 30, "seed")
         wallet, shop = (await book.wallet(rid)).id, (await book.merchant_account(1)).id
         await book.transfer(TransferRequest(wallet, shop, 12, "charge", "c:1"))
         before = await snapshot(session)
@@ -65,7 +65,7 @@ async def test_an_empty_wallet_cannot_pay_even_one_coin(database, settings) -> N
 async def test_issuance_is_a_source_and_may_go_below_zero(database, settings) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         book = ledger(session, settings)
-        credit = await book.issue(await resident(session), 500, kind="credit", idempotency_key="seed")
+        credit = await issue_one(book, await resident(session), 500, "seed")
         assert await balance_of(session, credit.debit_account_id) == (-500, 0)
 
 
@@ -73,7 +73,7 @@ async def _account_ids(database, settings) -> dict[str, int]:  # type: ignore[no
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        credit = await book.issue(rid, 10, kind="credit", idempotency_key="seed")
+        credit = await issue_one(book, rid, 10, "seed")
         return {
             "wallet": credit.credit_account_id,
             "merchant": (await book.merchant_account(1)).id,

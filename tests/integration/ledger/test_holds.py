@@ -17,6 +17,7 @@ from service.ledger.verify import verify_ledger
 from tests.integration.ledger.helpers import (
     Clock,
     balance_of,
+    issue_one,
     ledger,
     lot_of,
     lots,
@@ -31,7 +32,7 @@ HOUR = dt.timedelta(hours=1)
 async def _setup(session, settings, clock: Clock, coins: int = 100):  # type: ignore[no-untyped-def]
     book = ledger(session, settings, clock)
     rid = await resident(session)
-    credit = await book.issue(rid, coins, kind="credit", idempotency_key="seed")
+    credit = await issue_one(book, rid, coins, "seed")
     return book, credit, credit.credit_account_id, (await book.merchant_account(1)).id
 
 

@@ -10,14 +10,22 @@ import pytest
 from service.errors import IdempotencyConflict, InsufficientFunds, Invalid
 from service.ledger.service import TransferRequest
 from service.ledger.verify import verify_ledger
-from tests.integration.ledger.helpers import Clock, balance_of, ledger, resident, snapshot, transfer_count
+from tests.integration.ledger.helpers import (
+    Clock,
+    balance_of,
+    issue_one,
+    ledger,
+    resident,
+    snapshot,
+    transfer_count,
+)
 
 FAR = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)  # every lot made in these tests has expired by then
 
 
 async def _wallet_and_shop(book, session, coins: int = 100) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     rid = await resident(session)
-    await book.issue(rid, coins, kind="credit", idempotency_key="seed")
+    await issue_one(book, rid, coins, "seed")
     return rid, (await book.wallet(rid)).id, (await book.merchant_account(1)).id
 
 
@@ -45,9 +53,9 @@ async def test_a_replayed_issue_credits_once(database, settings) -> None:  # typ
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        first = await book.issue(rid, 20, kind="credit", idempotency_key="action:1")
+        first = await issue_one(book, rid, 20, "action:1")
         for _ in range(3):
-            assert (await book.issue(rid, 20, kind="credit", idempotency_key="action:1")).id == first.id
+            assert (await issue_one(book, rid, 20, "action:1")).id == first.id
         assert await balance_of(session, first.credit_account_id) == (20, 0)
         assert await transfer_count(session) == 1
 
@@ -119,7 +127,7 @@ async def test_a_refused_request_does_not_use_up_its_key(database, settings) -> 
         request = TransferRequest(wallet, shop, 15, "charge", "pay:1")
         with pytest.raises(InsufficientFunds):
             await book.transfer(request)
-        await book.issue(rid, 5, kind="credit", idempotency_key="top-up")
+        await issue_one(book, rid, 5, "top-up")
         done = await book.transfer(request)
         assert (await book.transfer(request)).id == done.id
         assert await balance_of(session, wallet) == (0, 0)
@@ -139,7 +147,7 @@ async def test_keys_the_ledger_makes_for_itself_are_refused_from_callers(databas
         for call in (
             lambda: book.transfer(TransferRequest(wallet, shop, 5, "charge", f"{prefix}1")),
             lambda: book.hold(TransferRequest(wallet, shop, 5, "v", f"{prefix}1"), expires_at=FAR),
-            lambda: book.issue(rid, 5, kind="credit", idempotency_key=f"{prefix}1"),
+            lambda: issue_one(book, rid, 5, f"{prefix}1"),
         ):
             with pytest.raises(Invalid) as refused:
                 await call()

@@ -18,7 +18,7 @@ from service.ledger.service import Ledger, TransferRequest
 from service.ledger.verify import verify_ledger
 from service.settings import Settings
 from tests.conftest import make_settings
-from tests.integration.ledger.helpers import Clock, ledger, lots, resident, transfer_count
+from tests.integration.ledger.helpers import Clock, issue_one, ledger, lots, resident, transfer_count
 
 NOW = dt.datetime(2026, 11, 20, 4, 0, tzinfo=dt.UTC)
 
@@ -34,7 +34,7 @@ async def _funded(db: Database, settings: Settings, credits: list[int]) -> tuple
         book = ledger(session, settings, Clock(NOW))
         rid = await resident(session)
         for n, amount in enumerate(credits):
-            await book.issue(rid, amount, kind="credit", idempotency_key=f"fund:{n}")
+            await issue_one(book, rid, amount, f"fund:{n}")
         return (await book.wallet(rid)).id, (await book.merchant_account(1)).id
 
 
@@ -200,9 +200,7 @@ async def test_concurrent_expiry_sweeps_move_each_coin_once(pg_committed, pg_set
     async with pg_committed.session() as session:
         book = ledger(session, pg_settings, Clock(dt.datetime(2025, 3, 1, tzinfo=dt.UTC)))
         for n in range(10):
-            await book.issue(
-                await resident(session, f"1370000200{n}"), 10 + n, kind="credit", idempotency_key=f"k:{n}"
-            )
+            await issue_one(book, await resident(session, f"1370000200{n}"), 10 + n, f"k:{n}")
     run = racer(pg_committed, pg_settings, Clock(dt.datetime(2027, 1, 2, tzinfo=dt.UTC)))
     moved = await asyncio.gather(*(run(lambda b: b.expire_lots()) for _ in range(4)))
     assert sum(moved) == sum(range(10, 20)), moved  # type: ignore[arg-type]

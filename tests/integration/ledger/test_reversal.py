@@ -13,6 +13,7 @@ from service.ledger.verify import verify_ledger
 from tests.integration.ledger.helpers import (
     Clock,
     balance_of,
+    issue_one,
     ledger,
     lots,
     resident,
@@ -30,10 +31,10 @@ async def _three_lots(session, settings, clock: Clock):  # type: ignore[no-untyp
     book = ledger(session, settings, clock)
     rid = await resident(session)
     clock.now = MID_2025
-    a = await book.issue(rid, 30, kind="credit", idempotency_key="a")
+    a = await issue_one(book, rid, 30, "a")
     clock.now = MID_2026
-    b = await book.issue(rid, 50, kind="credit", idempotency_key="b")
-    c = await book.issue(rid, 20, kind="credit", idempotency_key="c")
+    b = await issue_one(book, rid, 50, "b")
+    c = await issue_one(book, rid, 20, "c")
     return book, (a, b, c), a.credit_account_id, (await book.merchant_account(1)).id
 
 
@@ -99,7 +100,7 @@ async def test_reversing_a_gift_between_wallets_restores_both_sides(database, se
     async with database.session() as session:
         book, (a, _, _), wallet, _ = await _three_lots(session, settings, clock)
         friend_rid = await resident(session, "13799990000")
-        await book.issue(friend_rid, 8, kind="credit", idempotency_key="friend")
+        await issue_one(book, friend_rid, 8, "friend")
         friend = (await book.wallet(friend_rid)).id
         gift = await book.transfer(TransferRequest(wallet, friend, 12, "gift", "g:1"))
         assert (await lots(session, friend))[gift.id] == (12, 0)

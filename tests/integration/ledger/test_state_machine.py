@@ -1,5 +1,6 @@
-"""Hypothesis state machine: random credit / spend / refund / hold / post / void / reverse / replay / time /
-expire / hold-timeout sequences over three wallets and a merchant, on PostgreSQL and SQLite.
+"""Hypothesis state machine: random credit (CHECKED or FRESH, several in a call) / FRESH with a used key /
+spend / refund / hold / post / void / reverse / replay / time / expire / hold-timeout sequences over three
+wallets and a merchant, on PostgreSQL and SQLite.
 
 Every outcome, refusals included, is predicted by ``model.ModelLedger``; after every step every account's
 balance and held amount and every lot must equal the model's, no guarded balance may be negative, and
@@ -27,15 +28,16 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from sqlalchemy.exc import IntegrityError
 
 from service.db.engine import Database
 from service.errors import DomainError
 from service.ledger.models import Account, Lot, LotAllocation, Transfer
-from service.ledger.service import TransferRequest
+from service.ledger.service import Credit, IssueMode, TransferRequest
 from service.ledger.verify import verify_ledger
 from tests.conftest import make_settings
 from tests.fixtures.databases import engine_for, rolled_back
-from tests.integration.ledger.helpers import Clock, ledger, resident
+from tests.integration.ledger.helpers import Clock, issue_one, ledger, resident
 from tests.integration.ledger.model import ModelHold, ModelLedger, ModelTransfer
 
 WALLETS = 3
@@ -99,24 +101,48 @@ class LedgerMachine(RuleBasedStateMachine):
         return outcome
 
     # coins in ---------------------------------------------------------------------------------------
-    @rule(who=st.integers(0, WALLETS - 1), amount=credits, late=st.sampled_from([0, 0, 0, 200, 500]))
-    def credit(self, who: int, amount: int, late: int) -> None:
-        """Issue coins; ``late`` days back dates the earning, so a newer lot may expire sooner (or be due)."""
-        key, rid, now = self.key(), self.residents[who], self.clock.now
+    @rule(
+        batch=st.lists(st.tuples(st.integers(0, WALLETS - 1), credits), min_size=1, max_size=4),
+        mode=st.sampled_from(IssueMode),
+        late=st.sampled_from([0, 0, 0, 200, 500]),
+    )
+    def credit(self, batch: list[tuple[int, int]], mode: IssueMode, late: int) -> None:
+        """Issue coins in either mode (one call, several credits); ``late`` days back dates the earning, so a
+        newer lot may expire sooner (or be due). Replays of them go through CHECKED."""
+        issued = [Credit(self.residents[who], amount, self.key()) for who, amount in batch]
+        now = self.clock.now
         self.clock.now = now - dt.timedelta(days=late)
-
-        def replay(book, bump: int = 0):  # type: ignore[no-untyped-def]
-            return book.issue(rid, amount + bump, kind="credit", idempotency_key=key)
-
         try:
-            t = self.moved(self.call(replay))
-            assert (t.credit_account_id, t.amount) == (self.wallets[who], amount)
-            self.model.transfer(
-                ModelTransfer(t.id, t.debit_account_id, t.credit_account_id, amount, "credit", replay=replay),
-                self.clock.now,
-            )
+            ids = self.call(lambda b: b.issue(issued, mode=mode))
+            assert isinstance(ids, list), ids
+            transfers = self.call(lambda b: _transfers(b, ids))
+            for (who, amount), issue, t in zip(batch, issued, transfers, strict=True):
+                assert (t.credit_account_id, t.amount) == (self.wallets[who], amount)
+                assert t.idempotency_key == issue.idempotency_key
+                self._credited(t, issue)
         finally:
             self.clock.now = now
+
+    def _credited(self, t: Transfer, issue: Credit) -> None:
+        def replay(book, bump: int = 0):  # type: ignore[no-untyped-def]
+            return issue_one(book, issue.resident_id, issue.amount + bump, issue.idempotency_key)
+
+        credit = ModelTransfer(
+            t.id, t.debit_account_id, t.credit_account_id, t.amount, "credit", replay=replay
+        )
+        self.model.transfer(credit, self.clock.now)
+
+    @precondition(lambda self: any(t.kind == "credit" and t.replay for t in self.model.transfers.values()))
+    @rule(pick=picks, amount=credits)
+    def fresh_with_a_used_key(self, pick: int, amount: int) -> None:
+        """FRESH with a used key (beside a new one) fails on the unique constraint and moves nothing."""
+        used = [t for t in self.model.transfers.values() if t.kind == "credit" and t.replay]
+        original = used[pick % len(used)]
+        key = self.call(lambda b: _key_of(b, original.id))
+        who = self.wallets.index(original.credit)
+        issued = [Credit(self.residents[who], amount, self.key()), Credit(self.residents[who], amount, key)]
+        outcome = self.call(lambda b: _refused_by_the_database(b.issue(issued, mode=IssueMode.FRESH)))
+        assert outcome == "unique violation", outcome
 
     @precondition(lambda self: self.model.balance[self.merchant] > 0)
     @rule(who=st.integers(0, WALLETS - 1), share=shares)
@@ -329,6 +355,24 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         lots = {key: (wallet, remaining, held, expires) for key, wallet, remaining, held, expires in rows}
         return accounts, lots, await verify_ledger(session)
+
+
+async def _transfers(book, ids: list[int]) -> list[Transfer]:  # type: ignore[no-untyped-def]
+    rows = (await book.session.scalars(sa.select(Transfer).where(Transfer.id.in_(ids)))).all()
+    by_id = {t.id: t for t in rows}
+    return [by_id[i] for i in ids]
+
+
+async def _key_of(book, transfer_id: int) -> str:  # type: ignore[no-untyped-def]
+    return await book.session.scalar(sa.select(Transfer.idempotency_key).where(Transfer.id == transfer_id))
+
+
+async def _refused_by_the_database(call: Any) -> str:
+    try:
+        await call
+    except IntegrityError:
+        return "unique violation"
+    return "issued"
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

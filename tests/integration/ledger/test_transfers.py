@@ -9,12 +9,13 @@ import pytest
 
 from service.errors import InsufficientFunds, Invalid, NotFound
 from service.ledger.models import Transfer
-from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, TransferRequest
+from service.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Credit, IssueMode, TransferRequest
 from service.ledger.verify import verify_ledger
 from tests.integration.ledger.helpers import (
     Clock,
     balance_of,
     balances,
+    issue_one,
     ledger,
     lot_of,
     resident,
@@ -51,7 +52,7 @@ async def test_issue_opens_a_lot_to_the_end_of_the_next_local_year(  # type: ign
 ) -> None:
     async with database.session() as session:
         book = ledger(session, settings, Clock(earned_at))
-        credit = await book.issue(await resident(session), 50, kind="credit", idempotency_key="k:1")
+        credit = await issue_one(book, await resident(session), 50, "k:1")
         lot = await lot_of(session, credit.id)
         assert lot.expires_at == expires_at
         assert (lot.amount, lot.remaining, lot.held) == (50, 50, 0)
@@ -63,7 +64,7 @@ async def test_a_lot_is_spendable_until_its_last_instant_and_not_at_its_expiry(d
     async with database.session() as session:
         book = ledger(session, settings, clock)
         rid = await resident(session)
-        await book.issue(rid, 10, kind="credit", idempotency_key="seed")
+        await issue_one(book, rid, 10, "seed")
         wallet, shop = (await book.wallet(rid)).id, (await book.merchant_account(1)).id
         clock.now = end_of_local_year(2027) - dt.timedelta(microseconds=1)
         await book.transfer(TransferRequest(wallet, shop, 4, "charge", "c:last-instant"))
@@ -80,7 +81,7 @@ async def test_years_after_setting_moves_the_expiry(database, settings) -> None:
     )
     async with database.session() as session:
         book = ledger(session, same_year, Clock(at(2026, 12, 31, 16, 0)))
-        credit = await book.issue(await resident(session), 5, kind="credit", idempotency_key="k:0")
+        credit = await issue_one(book, await resident(session), 5, "k:0")
         assert (await lot_of(session, credit.id)).expires_at == end_of_local_year(2027)
 
 
@@ -88,7 +89,7 @@ async def test_issue_and_transfer_move_balances_on_both_sides(database, settings
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        credit = await book.issue(rid, 70, kind="credit", idempotency_key="k:1", reference="action 1")
+        credit = await issue_one(book, rid, 70, "k:1", "action 1")
         wallet, shop = await book.wallet(rid), await book.merchant_account(9)
         source = await book.account(credit.debit_account_id)
         assert source.kind == "issuance"
@@ -112,7 +113,7 @@ async def test_the_largest_amount_and_the_longest_key_are_accepted(database, set
     async with database.session() as session:
         book = ledger(session, settings)
         rid = await resident(session)
-        await book.issue(rid, MAX_AMOUNT, kind="credit", idempotency_key="k" * MAX_KEY_LENGTH)
+        await issue_one(book, rid, MAX_AMOUNT, "k" * MAX_KEY_LENGTH)
         assert await balance_of(session, (await book.wallet(rid)).id) == (MAX_AMOUNT, 0)
         assert (await verify_ledger(session)).ok
 
@@ -132,7 +133,7 @@ BAD_REQUESTS = [
 
 async def _funded(book, session) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     rid = await resident(session)
-    await book.issue(rid, 100, kind="credit", idempotency_key="seed")
+    await issue_one(book, rid, 100, "seed")
     return (await book.wallet(rid)).id, (await book.merchant_account(1)).id
 
 
@@ -171,17 +172,18 @@ async def test_a_bad_hold_is_refused_and_changes_nothing(database, settings, bad
         assert await snapshot(session) == before
 
 
+@pytest.mark.parametrize("mode", list(IssueMode))
 @pytest.mark.parametrize(("bad", "code"), [p for p in BAD_REQUESTS if "same" not in p.values[0]])
-async def test_a_bad_issue_to_a_new_resident_creates_no_account(database, settings, bad, code) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_issue_to_a_new_resident_creates_no_account(database, settings, bad, code, mode) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         book = ledger(session, settings)
         await _funded(book, session)
-        newcomer = await resident(session, "13711112222")
+        good, newcomer = await resident(session, "13711113333"), await resident(session, "13711112222")
         before = await snapshot(session)
+        # The bad credit comes second: every credit is checked before the first one is written.
+        credits = [Credit(good, 5, "good"), Credit(newcomer, bad.get("amount", 5), bad.get("key", "k"))]
         with pytest.raises(Invalid) as refused:
-            await book.issue(
-                newcomer, bad.get("amount", 5), kind="credit", idempotency_key=bad.get("key", "k")
-            )
+            await book.issue(credits, mode=mode)
         assert refused.value.code == code
         assert await snapshot(session) == before
 

@@ -11,7 +11,7 @@ from service.db.base import utcnow
 from service.identity.repository import IdentityRepository
 from service.identity.tokens import hash_token
 from service.ledger.models import Account
-from service.ledger.service import Ledger
+from service.ledger.service import Credit, Ledger
 from service.merchants.models import Merchant, Offer
 from service.settings import Settings
 
@@ -29,7 +29,7 @@ async def funded_resident(session, settings: Settings, coins: int, tag: str = "r
     )
     if coins:
         ledger = Ledger(session, settings.ledger, settings.zone)
-        await ledger.issue(resident.id, coins, kind="credit", idempotency_key=f"fund:{resident.id}")
+        await ledger.issue([Credit(resident.id, coins, f"fund:{resident.id}")])
     return resident.id
 
 

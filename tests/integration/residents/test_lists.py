@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from service.actions.models import Action
 from service.identity.principal import Role
-from service.ledger.service import TransferRequest
+from service.ledger.service import Credit, TransferRequest
 from tests.conftest import ledger_for
 from tests.integration.actions.conftest import NOW, actions_for, bus, new_resident
 from tests.integration.http.serving import assert_problem
@@ -118,11 +118,8 @@ async def test_transfers_are_signed_from_the_wallet_and_walked_once(
             await new_resident(session, "13900000724"),
             await new_resident(session, "13900000725"),
         )
-        credits = [
-            await ledger.issue(resident, coins, kind="credit", idempotency_key=f"c:{resident}:{coins}")
-            for coins in (10, 20, 30)
-        ]
-        await ledger.issue(other, 99, kind="credit", idempotency_key=f"c:{other}")
+        credits = await ledger.issue([Credit(resident, c, f"c:{resident}:{c}") for c in (10, 20, 30)])
+        await ledger.issue([Credit(other, 99, f"c:{other}")])
         wallet, till = (
             await ledger.wallet(resident),
             await ledger.merchant_account(await new_merchant(session)),
@@ -133,15 +130,15 @@ async def test_transfers_are_signed_from_the_wallet_and_walked_once(
             expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
         )
         voucher = await ledger.post(hold.id)
-        reversal = await ledger.reverse(credits[0].id)
+        reversal = await ledger.reverse(credits[0])
         balance = (await ledger.wallet(resident)).balance
     expected = [
         (reversal.id, "reversal", -10),
         (voucher.id, "voucher", -7),
         (charge.id, "charge", -5),
-        (credits[2].id, "credit", 30),
-        (credits[1].id, "credit", 20),
-        (credits[0].id, "credit", 10),
+        (credits[2], "credit", 30),
+        (credits[1], "credit", 20),
+        (credits[0], "credit", 10),
     ]
     me = bearer(Role.RESIDENT, str(resident))
     for limit in (1, 4, 6, 50):

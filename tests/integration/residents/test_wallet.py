@@ -11,7 +11,7 @@ from service.db.base import utcnow
 from service.errors import NotFound, Unauthorized
 from service.identity.models import Resident
 from service.identity.principal import Role
-from service.ledger.service import TransferRequest
+from service.ledger.service import Credit, TransferRequest
 from service.ledger.verify import verify_ledger
 from service.residents.repository import ResidentRepository, Wallet, active_wallet
 from tests.conftest import ledger_for, make_settings
@@ -44,7 +44,7 @@ async def test_the_wallet_shows_credits_holds_and_unexpired_lots_by_expiry(
     async with database.session() as session:
         # 7 coins earned in 2024: their lot expired at the end of 2025 and the sweep has not run yet
         await ledger_for(session, settings, clock=lambda: EARNED_2024).issue(
-            resident, 7, kind="credit", idempotency_key=f"old:{resident}"
+            [Credit(resident, 7, f"old:{resident}")]
         )
         ledger = ledger_for(session, settings)
         wallet, till = (
@@ -77,7 +77,7 @@ async def test_coins_expiring_within_30_days_follow_the_clock(database, settings
         resident = await new_resident(session, "13900000712")
         for earned, coins in ((EARNED_2024, 7), (EARNED_2025, 40), (EARNED_2026, 25)):
             await ledger_for(session, settings, clock=lambda earned=earned: earned).issue(
-                resident, coins, kind="credit", idempotency_key=f"earn:{resident}:{earned.year}"
+                [Credit(resident, coins, f"earn:{resident}:{earned.year}")]
             )
         dec_10 = dt.datetime(2026, 12, 10, 9, tzinfo=ZONE)
         ledger = ledger_for(session, settings, clock=lambda: dec_10)
@@ -120,9 +120,8 @@ async def test_the_one_statement_wallet_agrees_with_the_session_read_on_the_driv
     async with pg_committed.session() as session:
         rich, empty, gone = [await new_resident(session, f"1390000072{n}") for n in range(3)]
         ledger = ledger_for(session, settings, clock=lambda: EARNED_2025)
-        for n in range(3):
-            await ledger.issue(rich, 10 + n, kind="credit", idempotency_key=f"driver:{n}")
-        await ledger_for(session, settings).issue(gone, 5, kind="credit", idempotency_key="driver:gone")
+        await ledger.issue([Credit(rich, 10 + n, f"driver:{n}") for n in range(3)])
+        await ledger_for(session, settings).issue([Credit(gone, 5, "driver:gone")])
         till = await ledger.merchant_account(await new_merchant(session))
         wallet = await ledger.wallet(rich)
         await ledger.hold(
