@@ -211,7 +211,10 @@ async def direct_worker(url: str, merchant: int, items: list, concurrency: int) 
 
     metadata()
     settings = load_settings()
-    database = Database.from_url(url, pool_size=concurrency)
+    # A redemption runs on the engine's driver pool (service/db/driver_pool.py), which is half the engine's
+    # pool: twice ``concurrency`` gives every task its own connection, so ``concurrency`` redemptions are in
+    # flight at once as the docstring says (with half, half the tasks queued for a connection in the client).
+    database = Database.from_url(url, pool_size=2 * concurrency)
     timings: list[tuple[str, float, float]] = []  # (kind, start, end) on the wall clock
     outcomes: dict[str, int] = {}
     queue: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
