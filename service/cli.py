@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import sys
@@ -72,11 +73,27 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_level="info",
+            **_logging(),
             **_proxy_trust(settings),
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **_proxy_trust(settings))
+    uvicorn.run(create_app(settings), host=host, port=port, **_logging(), **_proxy_trust(settings))
+
+
+def _logging() -> dict[str, object]:
+    """uvicorn's logging, with our access log (service/http/access_log.py: its line carries the request
+    id) instead of uvicorn's. Given as uvicorn's log config so that every worker process gets it too."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["tanbi_access"] = {"format": "%(asctime)s %(message)s"}
+    config["handlers"]["tanbi_access"] = {
+        "formatter": "tanbi_access",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["tanbi.access"] = {"handlers": ["tanbi_access"], "level": "INFO", "propagate": False}
+    return {"log_config": config, "log_level": "info", "access_log": False}
 
 
 def _proxy_trust(settings: Settings) -> dict[str, object]:

@@ -13,6 +13,8 @@ import uuid
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.access_log import log_response
+
 HEADER = "x-request-id"
 SCOPE_KEY = "tanbi_request_id"
 ACCEPTED = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -39,6 +41,8 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
 
 
 async def add_request_id_header(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: stamp the id on every HTTP response."""
+    """``before_send`` hook: stamp the id on every HTTP response and log its line (access_log.py)."""
     if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)[HEADER] = request_id_of(scope)
+        request_id = request_id_of(scope)
+        MutableScopeHeaders.from_message(message)[HEADER] = request_id
+        log_response(scope, message["status"], request_id)
