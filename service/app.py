@@ -11,6 +11,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
+from service.achievements.controllers import AchievementController, LeaderboardController
 from service.actions.controllers import ActionAuditController, AssetController
 from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
@@ -39,6 +40,8 @@ ROUTES = [
     readyz,
     AuthController,
     MeController,
+    AchievementController,
+    LeaderboardController,
     LedgerController,
     MethodologyController,
     AssetController,
