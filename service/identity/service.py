@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
 from service.db.engine import Database
-from service.db.reads import fetch
+from service.db.reads import Batched, fetch
 from service.errors import Invalid, NotFound, Unauthorized
 from service.identity.models import RefreshToken, Resident
 from service.identity.principal import Principal, Role
@@ -129,9 +130,31 @@ async def active_resident(session: AsyncSession, resident_id: int) -> Resident:
     return resident
 
 
-PROFILE = sa.select(
-    Resident.id, Resident.display_name, Resident.district, Resident.created_at, Resident.deleted_at
-).where(Resident.id == sa.bindparam("resident_id"))
+def _profile_read(keys: sa.TableValuedAlias | None = None) -> sa.Select[Any]:
+    """The resident's profile columns: of ``resident_id``, or of each row of ``keys`` (numbered by ``ord``,
+    service/db/reads.py's Batched)."""
+    resident_id = sa.bindparam("resident_id") if keys is None else keys.c.resident_id
+    first = [] if keys is None else [keys.c.ord]
+    start = Resident if keys is None else keys.join(Resident, Resident.id == resident_id)
+    columns = (
+        Resident.id,
+        Resident.display_name,
+        Resident.district,
+        Resident.created_at,
+        Resident.deleted_at,
+    )
+    return sa.select(*first, *columns).select_from(start).where(Resident.id == resident_id).order_by(*first)
+
+
+PROFILE = Batched(
+    one=_profile_read(),
+    many=_profile_read(
+        sa.func.unnest(sa.cast(sa.bindparam("resident_ids"), postgresql.ARRAY(sa.BigInteger)))
+        .table_valued("resident_id", with_ordinality="ord")
+        .render_derived(name="keys")
+    ),
+    params=("resident_id",),
+)
 
 
 async def active_profile(source: AsyncSession | Database, resident_id: int) -> Mapping[str, Any]:

@@ -6,14 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.models import Action, ActionStatus
 from service.db.engine import Database
-from service.db.reads import fetch
+from service.db.reads import Batched, fetch
 from service.identity.models import Resident
 from service.identity.service import check_active
 from service.ledger.models import Account, Lot, Transfer
@@ -39,27 +41,48 @@ class LotRow:
     expires_at: dt.datetime
 
 
-# The resident (for active_resident's checks), the wallet account's held coins and the spendable lots, in
-# one statement: a resident without an account yet has one row of nulls after the resident's.
-WALLET = (
-    sa.select(
-        Resident.deleted_at,
-        Account.held.label("account_held"),
-        Lot.id.label("lot_id"),
-        Lot.amount,
-        Lot.remaining,
-        Lot.held,
-        Lot.created_at,
-        Lot.expires_at,
+def _wallet_read(keys: sa.TableValuedAlias | None = None) -> sa.Select[Any]:
+    """The resident (for active_resident's checks), the wallet account's held coins and the spendable lots,
+    in one statement: a resident without an account yet has one row of nulls after the resident's.
+
+    Without ``keys``, for the parameters ``resident_id`` and ``now``; with them, for each of their rows,
+    numbered by ``ord`` (service/db/reads.py's Batched).
+    """
+    resident_id = sa.bindparam("resident_id") if keys is None else keys.c.resident_id
+    now = sa.bindparam("now") if keys is None else keys.c.now
+    first = [] if keys is None else [keys.c.ord]
+    start = Resident if keys is None else keys.join(Resident, Resident.id == resident_id)
+    return (
+        sa.select(
+            *first,
+            Resident.deleted_at,
+            Account.held.label("account_held"),
+            Lot.id.label("lot_id"),
+            Lot.amount,
+            Lot.remaining,
+            Lot.held,
+            Lot.created_at,
+            Lot.expires_at,
+        )
+        .select_from(start)
+        .outerjoin(Account, Account.code == sa.literal("wallet:") + sa.cast(Resident.id, sa.String))
+        .outerjoin(Lot, sa.and_(Lot.account_id == Account.id, Lot.expires_at > now, Lot.remaining > 0))
+        .where(Resident.id == resident_id)
+        .order_by(*first, Lot.expires_at, Lot.id)
     )
-    .select_from(Resident)
-    .outerjoin(Account, Account.code == sa.literal("wallet:") + sa.cast(Resident.id, sa.String))
-    .outerjoin(
-        Lot,
-        sa.and_(Lot.account_id == Account.id, Lot.expires_at > sa.bindparam("now"), Lot.remaining > 0),
-    )
-    .where(Resident.id == sa.bindparam("resident_id"))
-    .order_by(Lot.expires_at, Lot.id)
+
+
+WALLET = Batched(
+    one=_wallet_read(),
+    many=_wallet_read(
+        sa.func.unnest(
+            sa.cast(sa.bindparam("resident_ids"), postgresql.ARRAY(sa.BigInteger)),
+            sa.cast(sa.bindparam("nows"), postgresql.ARRAY(sa.DateTime(timezone=True))),
+        )
+        .table_valued("resident_id", "now", with_ordinality="ord")
+        .render_derived(name="keys")
+    ),
+    params=("resident_id", "now"),
 )
 
 

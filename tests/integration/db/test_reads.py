@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from service.db.base import utcnow
+from service.db.reads import Batched, _Batcher
 from service.errors import NotFound, Unauthorized
 from service.identity.models import Resident
 from service.identity.service import active_profile
+from service.ledger.service import Credit
 from service.residents.repository import Wallet, active_wallet
+from tests.conftest import ledger_for, make_settings
 from tests.integration.actions.conftest import new_resident
 
 
@@ -48,3 +54,125 @@ async def test_a_database_bound_to_a_connection_reads_in_a_session_on_it(databas
     with pytest.raises(Unauthorized) as deleted:
         await active_wallet(database, gone, utcnow())
     assert deleted.value.code == "account_deleted"
+
+
+async def test_concurrent_reads_go_together_and_each_gets_its_own_answer(
+    pg_committed, pg_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path, pg_url)
+    async with pg_committed.session() as session:
+        rich, empty, gone = [await new_resident(session, f"1390000076{n}") for n in range(3)]
+        ledger = ledger_for(session, settings)
+        await ledger.issue([Credit(rich, 10 + n, f"batched:{n}") for n in range(3)])
+        await session.execute(sa.update(Resident).where(Resident.id == gone).values(deleted_at=utcnow()))
+    now, later = utcnow(), utcnow() + dt.timedelta(days=3650)  # later: every lot has expired
+    asked = [(rich, now), (empty, now), (gone, now), (10**12, now), (rich, later), (rich, now)] * 3
+    answers = await asyncio.gather(
+        *(active_wallet(pg_committed, who, when) for who, when in asked), return_exceptions=True
+    )
+    async with pg_committed.sessions() as session, session.begin():  # one by one, through the session
+        expected = await asyncio.gather(
+            *(_one_by_one(session, who, when) for who, when in asked), return_exceptions=False
+        )
+    assert [_comparable(a) for a in answers] == expected
+    assert _comparable(answers[0]) != _comparable(answers[4])  # the lots are there now, not later
+    profiles = await asyncio.gather(*(active_profile(pg_committed, who) for who in (rich, empty) * 4))
+    assert [p["id"] for p in profiles] == [rich, empty] * 4
+    async with pg_committed.sessions() as session:  # not begun: batched on the driver pool too
+        checks = [active_profile(session, who) for who in (rich, gone, empty)]
+        found = await asyncio.gather(*checks, return_exceptions=True)
+        assert not session.in_transaction()
+    assert [_comparable(f) if isinstance(f, Exception) else f["id"] for f in found] == [
+        rich,
+        ("Unauthorized", "account_deleted"),
+        empty,
+    ]
+
+
+async def _one_by_one(session, who: int, when: dt.datetime) -> object:  # type: ignore[no-untyped-def]
+    try:
+        return _comparable(await active_wallet(session, who, when))
+    except (Unauthorized, NotFound) as exc:
+        return _comparable(exc)
+
+
+def _comparable(answer: object) -> object:
+    if isinstance(answer, Exception):
+        return (type(answer).__name__, getattr(answer, "code", None))
+    assert isinstance(answer, Wallet)
+    return (
+        answer.available,
+        answer.held,
+        answer.expiring_30d,
+        [(lot.id, lot.remaining) for lot in answer.lots],
+    )
+
+
+class GatedBatcher(_Batcher):
+    """A batcher whose statements wait for the test's go-ahead, and which records the keys of each."""
+
+    def __init__(self) -> None:
+        super().__init__(None, Batched(sa.select(1), sa.select(1), ("key",)))  # type: ignore[arg-type]
+        self.sent: list[list[object]] = []
+        self.gates: list[asyncio.Event] = []
+
+    async def _many(self, keys):  # type: ignore[no-untyped-def]
+        self.sent.append([key for (key,) in keys])
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        if "boom" in self.sent[-1]:
+            raise RuntimeError("the database went away")
+        return [[{"key": key}] for (key,) in keys]
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_read_never_joins_a_statement_already_sent() -> None:
+    batcher = GatedBatcher()
+    first = asyncio.ensure_future(batcher.fetch(("a",)))
+    await _settle()
+    assert batcher.sent == [["a"]]  # an idle batcher sends at once
+    waiting = [asyncio.ensure_future(batcher.fetch((key,))) for key in ("b", "c", "b")]
+    await _settle()
+    assert batcher.sent == [["a"]]  # b and c came after a's statement was sent: they wait
+    batcher.gates[0].set()
+    assert await first == [{"key": "a"}]
+    await _settle()
+    assert batcher.sent == [["a"], ["b", "c", "b"]]  # together, in the next statement
+    late = asyncio.ensure_future(batcher.fetch(("d",)))
+    await _settle()
+    batcher.gates[1].set()
+    assert [await w for w in waiting] == [[{"key": "b"}], [{"key": "c"}], [{"key": "b"}]]
+    await _settle()
+    assert batcher.sent[2] == ["d"]
+    batcher.gates[2].set()
+    assert await late == [{"key": "d"}]
+    await _settle()
+    assert not batcher.busy
+
+
+async def test_a_failed_statement_fails_its_reads_only_and_a_cancelled_read_harms_no_other() -> None:
+    batcher = GatedBatcher()
+    first = asyncio.ensure_future(batcher.fetch(("a",)))
+    await _settle()
+    doomed = [asyncio.ensure_future(batcher.fetch((key,))) for key in ("boom", "e")]
+    cancelled = asyncio.ensure_future(batcher.fetch(("f",)))
+    await _settle()
+    cancelled.cancel()
+    batcher.gates[0].set()
+    await first
+    await _settle()
+    batcher.gates[1].set()
+    for read in doomed:
+        with pytest.raises(RuntimeError):
+            await read
+    after = asyncio.ensure_future(batcher.fetch(("g",)))
+    await _settle()
+    batcher.gates[-1].set()
+    assert await after == [{"key": "g"}]
+    assert batcher.sent == [["a"], ["boom", "e", "f"], ["g"]]
+    assert cancelled.cancelled()
