@@ -27,6 +27,7 @@ from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
 from service.merchants.controllers import CityOfferController, MerchantController, ResidentOfferController
 from service.methodology.controllers import MethodologyController
+from service.notifications.controllers import NotificationController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
 from service.residents.controllers import ResidentController
 from service.services import start_services, stop_services
@@ -53,6 +54,7 @@ ROUTES = [
     ResidentOfferController,
     CityOfferController,
     ResidentController,
+    NotificationController,
     CityController,
     dashboard,
     static_files,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -71,6 +72,8 @@ class JobSettings(BaseModel):
     city_publish_seconds: int = Field(default=300, ge=1)
     # How often the embedded runner folds the roll-up log into the roll-ups (the worker: every minute).
     rollup_fold_seconds: int = Field(default=10, ge=1)
+    # How often the embedded runner sends due WeChat subscribe messages (the worker: every minute).
+    subscribe_send_seconds: int = Field(default=60, ge=1)
 
 
 class WechatSettings(BaseModel):
@@ -80,6 +83,40 @@ class WechatSettings(BaseModel):
     app_secret: SecretStr | None = None
     base_url: str = "https://api.weixin.qq.com"
     timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
+class SubscribeTemplate(BaseModel):
+    """One subscribe-message template of the mini-program (公众平台 > 订阅消息), for one kind of notice.
+
+    ``fields`` maps the template's keywords (``thing1``, ``amount2``, ``time3``...) to what fills them:
+    ``title`` and ``summary`` (cut to WeChat's 20 characters for ``thing``), ``amount`` (coins), ``date``
+    (the notice's local date)."""
+
+    template_id: str = Field(min_length=1, max_length=128)
+    fields: dict[str, Literal["title", "summary", "amount", "date"]] = Field(
+        default_factory=lambda: {"thing1": "title", "thing2": "summary", "time3": "date"}
+    )
+
+
+class SubscribeMessageSettings(BaseModel):
+    """WeChat subscribe messages (``subscribeMessage.send``), sent by a job to residents who opted in.
+
+    The app's id and secret are the sign-in's (``TANBI_WECHAT__*``); with those or ``templates`` missing
+    nothing is sent and the job says so once. ``templates`` is keyed by notice kind: ``credits``,
+    ``rejection``, ``expiring``, ``voucher_lapsing``
+    (``TANBI_SUBSCRIBE__TEMPLATES='{"credits": {"template_id": "..."}}'``)."""
+
+    templates: dict[Literal["credits", "rejection", "expiring", "voucher_lapsing"], SubscribeTemplate] = (
+        Field(default_factory=dict)
+    )
+    page: str = Field(default="pages/inbox/index", max_length=256)  # opened when the message is tapped
+    miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    # A send that failed (5xx, timeout, system busy) waits retry_base_seconds * 2^(tries-1), at most an hour;
+    # after max_tries it is given up (status failed).
+    max_tries: int = Field(default=5, ge=1, le=50)
+    retry_base_seconds: int = Field(default=60, ge=1, le=3600)
+    # A claimed send another runner may take over after this long (the claimer died mid-send).
+    claim_seconds: int = Field(default=120, ge=10, le=3600)
 
 
 class RedeemSettings(BaseModel):
@@ -157,6 +194,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     partners: PartnerSettings = Field(default_factory=PartnerSettings)
     wechat: WechatSettings = Field(default_factory=WechatSettings)
+    subscribe: SubscribeMessageSettings = Field(default_factory=SubscribeMessageSettings)
     redeem: RedeemSettings = Field(default_factory=RedeemSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     city: CitySettings = Field(default_factory=CitySettings)

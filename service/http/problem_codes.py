@@ -44,6 +44,13 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     },
     ("POST", "/v1/me/bindings"): {409: ("subject_bound",), 422: ("invalid_link_token",)},
     ("DELETE", "/v1/me/bindings/{binding_id}"): {404: ("binding_not_found",)},
+    ("POST", "/v1/me/notifications/read"): {404: ("notification_not_found",), 422: ("invalid_read_marks",)},
+    ("POST", "/v1/me/notifications/subscriptions"): {
+        403: ("wechat_account_mismatch",),
+        422: ("unknown_template", "wechat_invalid_code"),
+        502: ("wechat_error", "wechat_unavailable"),
+        503: ("wechat_not_configured",),
+    },
     ("POST", "/v1/me/paycodes"): {429: ("rate_limited",)},
     ("POST", "/v1/me/vouchers"): {
         404: ("offer_not_found",),

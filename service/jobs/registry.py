@@ -8,6 +8,7 @@ from service.city import jobs as city_jobs
 from service.jobs.queue import JobFunction
 from service.ledger import jobs as ledger_jobs
 from service.merchants import jobs as merchant_jobs
+from service.notifications import jobs as notification_jobs
 from service.partners import jobs as partner_jobs
 
 
@@ -28,6 +29,7 @@ JOBS: dict[str, JobFunction] = {
     "lapse_vouchers": merchant_jobs.lapse_vouchers,
     "publish_city": city_jobs.publish_city,
     "fold_rollups": city_jobs.fold_rollups,
+    "send_subscribe_messages": notification_jobs.send_subscribe_messages,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -41,4 +43,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("fold_rollups", minute=None, hour=None, setting="rollup_fold_seconds"),
     # The city reads the published grid: a few minutes behind the credits, never a live sum.
     Periodic("publish_city", minute=set(range(0, 60, 5)), hour=None, setting="city_publish_seconds"),
+    # WeChat subscribe messages: planned from the derived notices and sent, each at most once, every minute.
+    Periodic("send_subscribe_messages", minute=None, hour=None, setting="subscribe_send_seconds"),
 )

@@ -44,6 +44,7 @@ BODIES: dict[str, Any] = {
     "POST /v1/me/bindings": {"token": "lt_not-a-real-token"},
     "POST /v1/me/vouchers": {"offer_id": 1},
     "POST /v1/me/assets": {"kind": "pv_system", "ref": "PV-GONE", "attributes": PV_SYSTEM},
+    "POST /v1/me/notifications/subscriptions": {"template": "tmpl-any", "code": "code-any"},
 }
 
 # Resident routes outside service/residents and MeController that do not answer a deleted account's
@@ -145,5 +146,11 @@ async def test_a_deleted_accounts_token_is_refused_on_every_resident_route(
         "GET /v1/me/achievements",
         "GET /v1/me/reports/{year:int}",
         "GET /v1/districts/leaderboard",
+    } <= refused
+    assert {
+        "GET /v1/me/notifications",
+        "POST /v1/me/notifications/read",
+        "GET /v1/me/notifications/subscriptions",
+        "POST /v1/me/notifications/subscriptions",
     } <= refused
     assert "GET /v1/me/actions/{action_id:int}" in refused
