@@ -11,6 +11,8 @@ which someone holding our hash key and a card number, a plate or a rooftop could
   so equal values stay equal (a meter's readings still follow each other) and a replay decides the same;
 - assets: their ``personal`` attributes (a rooftop's coordinates) are removed, from the asset, from the
   actions that recorded it and from the audit log, after the facts a replay needs from them are stored;
+- notifications: read marks, WeChat opt-ins (with their sealed openids) and the subscribe messages sent
+  are deleted (service/notifications/repository.py);
 - guards: claimed evidence and shared occupancy stay (the same invoice or meter period is still refused)
   but forget their action; the resident's own occupancy spans are deleted.
 
@@ -35,6 +37,7 @@ from service.audit.models import AuditEntry
 from service.errors import NotFound
 from service.methodology.params import ParamService
 from service.methodology.registry import Registry
+from service.notifications.repository import forget_resident as forget_notifications
 from service.partners.models import Binding, LinkToken, PartnerEvent
 
 ERASED = "erased"
@@ -73,6 +76,7 @@ async def erase_history(
         after = page[-1].id
     counts["assets"] = await _strip_assets(session, registry, resident_id, names)
     counts["events"], counts["bindings"] = await _forget_subjects(session, resident_id)
+    counts |= await forget_notifications(session, resident_id)
     await session.flush()
     return counts
 
