@@ -159,13 +159,14 @@ def ledger_verify(as_json: bool) -> None:
 
 
 async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+    from service.actions.carry import carry_chain
     from service.db.engine import Database
     from service.ledger.verify import verify_ledger
 
     database = Database.from_url(settings.resolved_database_url)
     try:
         async with database.session() as session:
-            return await verify_ledger(session)
+            return await verify_ledger(session, carry_chain)
     finally:
         await database.dispose()
 

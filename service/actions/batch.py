@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
 from service.actions.batch_view import BatchHistory, BatchParams, Lookups, Reading, Span
+from service.actions.carry import MICRO, carry_key
 from service.actions.counting import RollupWriter, entry
 from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
@@ -191,6 +192,7 @@ class BatchCredit:
             claims.update(c.key for c in m.claims(evidence))
             resolved = await params.effective(m, m.occurred_at(evidence))
             counters.update(cap_counter_keys(m, evidence, resolved.params, resident, self.settings.zone))
+            counters.add(carry_key(resident))
         return Lookups(assets, history, scopes, claims, counters)
 
     async def _decide(
@@ -209,14 +211,24 @@ class BatchCredit:
                 reported_at=p.item.reported_at,
                 received_at=p.item.received_at,
             )
+            carried = await actions.carried(resident)
             row = action_values(
-                resident, p.item.source, assessment, grams_per_coin, self.clock(), districts[resident]
+                resident,
+                p.item.source,
+                assessment,
+                grams_per_coin,
+                self.clock(),
+                districts[resident],
+                carried,
             )
             row["id"] = action_id
             row["transfer_id"] = None
+            increments = dict(assessment.decision.caps.increments)
             if assessment.decision.accepted:
-                _remember(history, row, assessment, resident)
-            decided.append(_Decided(p, row, assessment.decision.caps.increments))
+                if row["remainder_grams"] != carried:
+                    increments[carry_key(resident)] = (row["remainder_grams"] - carried) * MICRO
+                _remember(history, row, increments, assessment, resident)
+            decided.append(_Decided(p, row, increments))
         return decided
 
     async def _write(self, decided: list[_Decided]) -> None:
@@ -262,7 +274,13 @@ class BatchCredit:
         await self.bulk.insert(table(CapCounter), counters, on_conflict=ADD_TO_COUNTERS)
 
 
-def _remember(history: BatchHistory, row: dict[str, Any], assessment: Assessment, resident: int) -> None:
+def _remember(
+    history: BatchHistory,
+    row: dict[str, Any],
+    increments: dict[str, int],
+    assessment: Assessment,
+    resident: int,
+) -> None:
     """Let the batch's later actions see this accepted one, as they would see it stored."""
     methodology, evidence = assessment.methodology, assessment.evidence
     if row["history_key"]:
@@ -271,7 +289,7 @@ def _remember(history: BatchHistory, row: dict[str, Any], assessment: Assessment
         history.add_span(scope_key(span, resident), Span(row["id"], span.start, span.end))
     for claim in methodology.claims(evidence):
         history.add_claim(claim.key, row["id"])
-    for key, amount in assessment.decision.caps.increments.items():
+    for key, amount in increments.items():  # cap usage and the resident's carry
         history.add_to_usage(key, amount)
 
 

@@ -43,7 +43,8 @@ class Action(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     status: Mapped[str] = mapped_column(sa.String(16))
     reasons: Mapped[list[str]] = mapped_column(PortableJSON)
-    # Credited grams (after caps), the coins they bought and the grams left under one coin.
+    # Credited grams (after caps), the coins they and the grams carried in bought, and the grams left under
+    # one coin, carried to the resident's next credit (service/actions/carry.py).
     grams: Mapped[int] = mapped_column(sa.BigInteger)
     coins: Mapped[int] = mapped_column(sa.BigInteger)
     remainder_grams: Mapped[int] = mapped_column(sa.BigInteger)
@@ -84,7 +85,8 @@ class EvidenceClaim(Base):
 
 
 class CapCounter(Base):
-    """How much of a cap is used in one period, in millionths of its unit (exact integer arithmetic)."""
+    """How much of a cap is used in one period, in millionths of its unit (exact integer arithmetic); and a
+    resident's running sub-coin carry, ``carry:r<id>``, in millionths of a gram (service/actions/carry.py)."""
 
     __tablename__ = "cap_counters"
 

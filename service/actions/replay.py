@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.actions.carry import coins_and_remainder
 from service.actions.decision import decide
 from service.actions.models import Action, ActionStatus
 from service.actions.repository import ActionRepository
@@ -29,6 +30,7 @@ class Recomputed:
     status: str
     reasons: list[str]
     grams: int
+    coins: int
     breakdown: dict[str, Any]
     params_hash: str
 
@@ -40,6 +42,7 @@ class Recomputed:
             ("status", stored.status, self.status),
             ("reasons", stored.reasons, self.reasons),
             ("grams", stored.grams, self.grams),
+            ("coins", stored.coins, self.coins),
             ("params_hash", stored.params_hash, self.params_hash),
             ("exact_grams", stored.breakdown.get("exact_grams"), self.breakdown.get("exact_grams")),
         ):
@@ -68,11 +71,16 @@ class Replayer:
         decision = decide(
             methodology, evidence, resolved.params, action.context, self.settings.zone, action.resident_id
         )
+        # Coins from the recomputed grams and the carry the action was credited with (none for actions
+        # credited before the carry existed).
+        carried = action.context.get("carried_grams", 0) if decision.accepted else 0
+        coins, _ = coins_and_remainder(carried, decision.credited_grams, action.grams_per_coin)
         return Recomputed(
             action=action,
             status=str(ActionStatus.ACCEPTED if decision.accepted else ActionStatus.REJECTED),
             reasons=list(decision.verdict.reasons),
             grams=decision.credited_grams,
+            coins=coins,
             breakdown=decision.breakdown(),
             params_hash=resolved.params_hash,
         )

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from methodologies._sdk import Methodology
+from service.actions.carry import MICRO, carry_key, coins_and_remainder
 from service.actions.counting import RollupWriter, entry
 from service.actions.decision import Decision, cap_counter_keys, decide
 from service.actions.models import Action, ActionStatus, EvidenceClaim, Occupancy
@@ -158,13 +159,18 @@ class ActionService:
     def keys_to_lock(self, methodology: Methodology, evidence: Any, resident_id: int) -> list[str]:
         keys = [f"occupancy:{scope_key(o, resident_id)}" for o in methodology.occupancy(evidence)]
         keys += [f"claim:{c.key}" for c in methodology.claims(evidence)]
-        keys += [f"caps:{methodology.id}:r{resident_id}"]
+        keys += [f"caps:{methodology.id}:r{resident_id}", carry_key(resident_id)]
         defaults = methodology.Params()
         shared_caps = [c for c in methodology.caps(evidence, defaults) if not c.per_resident]
         keys += [f"caps:{methodology.id}:{c.scope}" for c in shared_caps]
         # Members of an exclusive group share the resident's totals across methodologies.
         keys += [f"exclusive:{g.group}:r{resident_id}" for g in methodology.exclusive(evidence, defaults)]
         return keys
+
+    async def carried(self, resident_id: int) -> int:
+        """Grams the resident's earlier accepted actions left under one coin (the caller holds the lock)."""
+        key = carry_key(resident_id)
+        return (await self.repo.counters([key])).get(key, 0) // MICRO
 
     async def _history(
         self, methodology: Methodology, evidence: Any, resident_id: int, occurred: dt.datetime
@@ -204,8 +210,15 @@ class ActionService:
 
     async def _store(self, resident_id: int, source: str, assessment: Assessment) -> Action:
         district = (await districts_of(self.session, [resident_id]))[resident_id]
+        carried = await self.carried(resident_id)
         values = action_values(
-            resident_id, source, assessment, self.settings.ledger.grams_per_coin, self.clock(), district
+            resident_id,
+            source,
+            assessment,
+            self.settings.ledger.grams_per_coin,
+            self.clock(),
+            district,
+            carried,
         )
         action = Action(**values)
         await self.repo.add(action)
@@ -231,6 +244,9 @@ class ActionService:
         await self.session.flush()
         for key, amount in assessment.decision.caps.increments.items():
             await self.repo.add_to_counter(key, amount)
+        carried = action.context["carried_grams"]
+        if action.remainder_grams != carried:
+            await self.repo.add_to_counter(carry_key(resident_id), (action.remainder_grams - carried) * MICRO)
         if action.coins > 0:
             ledger = Ledger(self.session, self.settings.ledger, self.settings.zone, clock=self.clock)
             # FRESH: the action was inserted in this very transaction, so no request can hold its key.
@@ -248,11 +264,14 @@ def action_values(
     grams_per_coin: int,
     now: dt.datetime,
     district: str,
+    carried: int,
 ) -> dict[str, Any]:
-    """The stored action's columns (both credit paths store exactly these)."""
+    """The stored action's columns (both credit paths store exactly these). ``carried``: the grams the
+    resident's earlier actions left under one coin; a rejected action neither uses nor changes them."""
     decision = assessment.decision
     grams = decision.credited_grams
-    coins, remainder = divmod(grams, grams_per_coin)
+    carried = carried if decision.accepted else 0
+    coins, remainder = coins_and_remainder(carried, grams, grams_per_coin)
     methodology = assessment.methodology
     return {
         "resident_id": resident_id,
@@ -272,7 +291,7 @@ def action_values(
         "remainder_grams": remainder,
         "grams_per_coin": grams_per_coin,
         "breakdown": decision.breakdown(),
-        "context": assessment.facts,
+        "context": {**assessment.facts, "carried_grams": carried} if decision.accepted else assessment.facts,
         "district": district,
         "created_at": now,
     }

@@ -15,6 +15,7 @@ def metadata() -> sa.MetaData:
     from service.ledger import models as ledger_models  # noqa: F401
     from service.merchants import models as merchant_models  # noqa: F401
     from service.methodology import models as methodology_models  # noqa: F401
+    from service.notifications import models as notification_models  # noqa: F401
     from service.partners import models as partner_models  # noqa: F401
 
     return Base.metadata

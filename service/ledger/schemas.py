@@ -9,13 +9,15 @@ from pydantic import BaseModel, Field
 
 from service.ledger.models import AccountKind
 
-# The checks service/ledger/verify.py runs; a new check must be added here, or the report cannot be read.
+# The checks service/ledger/verify.py runs (and grams_carry_over, service/actions/carry.py, which the route
+# and the CLI add); a new check must be added here, or the report cannot be read.
 CheckName = Literal[
     "balances_sum_to_zero",
     "balances_match_transfers",
     "held_matches_holds",
     "lots_match_wallets",
     "transfers_have_idempotency_records",
+    "grams_carry_over",
 ]
 
 

@@ -5,6 +5,7 @@ Every check is one aggregate query, so it reads each table once whatever the siz
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -65,20 +66,25 @@ class Report:
         return "\n".join(lines)
 
 
-async def verify_ledger(session: AsyncSession) -> Report:
+CheckFunction = Callable[[AsyncSession], Awaitable[Check]]
+
+
+async def verify_ledger(session: AsyncSession, *more: CheckFunction) -> Report:
+    """The ledger's own checks, then ``more`` (the credit path's carry: ``service.actions.carry``)."""
     checks = [
         await _balances_sum_to_zero(session),
         await _balances_match_transfers(session),
         await _held_matches_pending_holds(session),
         await _lots_match_wallets(session),
         await _transfers_have_idempotency_records(session),
+        *[await check(session) for check in more],
     ]
     accounts = await session.scalar(sa.select(sa.func.count()).select_from(Account)) or 0
     transfers = await session.scalar(sa.select(sa.func.count()).select_from(Transfer)) or 0
     return Report(checks=checks, accounts=accounts, transfers=transfers)
 
 
-def _record(check: Check, message: str) -> None:
+def record(check: Check, message: str) -> None:
     check.count += 1
     if len(check.mismatches) < MAX_LISTED:
         check.mismatches.append(message)
@@ -88,7 +94,7 @@ async def _balances_sum_to_zero(session: AsyncSession) -> Check:
     check = Check("balances_sum_to_zero", "all account balances sum to zero")
     total = await session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Account.balance), 0)))
     if total:
-        _record(check, f"balances sum to {total}, not 0")
+        record(check, f"balances sum to {total}, not 0")
     return check
 
 
@@ -110,7 +116,7 @@ async def _balances_match_transfers(session: AsyncSession) -> Check:
         .order_by(Account.id)
     )
     for account_id, code, stored, total in await session.execute(stmt):
-        _record(check, f"account {account_id} ({code}): stored balance {stored}, transfers sum to {total}")
+        record(check, f"account {account_id} ({code}): stored balance {stored}, transfers sum to {total}")
     return check
 
 
@@ -129,7 +135,7 @@ async def _held_matches_pending_holds(session: AsyncSession) -> Check:
         .order_by(Account.id)
     )
     for account_id, code, stored, total in await session.execute(stmt):
-        _record(check, f"account {account_id} ({code}): held {stored}, pending holds sum to {total}")
+        record(check, f"account {account_id} ({code}): held {stored}, pending holds sum to {total}")
     return check
 
 
@@ -154,7 +160,7 @@ async def _lots_match_wallets(session: AsyncSession) -> Check:
         .order_by(Account.id)
     )
     for account_id, code, balance, account_held, lot_remaining, lot_held in await session.execute(stmt):
-        _record(
+        record(
             check,
             f"wallet {account_id} ({code}): available+held {balance} (held {account_held}), "
             f"lots hold {lot_remaining} (reserved {lot_held})",
@@ -177,5 +183,5 @@ async def _transfers_have_idempotency_records(session: AsyncSession) -> Check:
         .order_by(Transfer.id)
     )
     for transfer_id, key in await session.execute(stmt):
-        _record(check, f"transfer {transfer_id}: no idempotency record for key {key!r}")
+        record(check, f"transfer {transfer_id}: no idempotency record for key {key!r}")
     return check

@@ -100,7 +100,7 @@ async def test_batch_credited_end_to_end_by_a_real_worker(prod_client, prod_sett
             balance = await session.scalar(
                 sa.select(Account.balance).where(Account.code == f"wallet:{resident}")
             )
-            assert balance == 4 * 13
+            assert balance == 4 * 134 // 10  # four trips of 134 g, the sub-coin grams carried
         assert (await verify_ledger(session)).ok
 
 
@@ -167,7 +167,7 @@ async def test_a_batch_processed_twice_or_after_a_crash_credits_once(prod_settin
             balance = await session.scalar(
                 sa.select(Account.balance).where(Account.code == f"wallet:{residents['card-5']}")
             )
-            assert balance == 6 * 13
+            assert balance == 6 * 134 // 10  # six trips of 134 g, the sub-coin grams carried
             assert (await verify_ledger(session)).ok
     finally:
         await stop_services(services)

@@ -53,14 +53,15 @@ async def test_the_wallet_shows_credits_holds_and_unexpired_lots_by_expiry(
         )
         request = TransferRequest(wallet.id, till.id, 20, "voucher", f"hold:{resident}")
         await ledger.hold(request, expires_at=utcnow() + dt.timedelta(days=2))
-        assert await balance(session, f"wallet:{resident}") == (5 * 13 + 7, 20)
+        assert await balance(session, f"wallet:{resident}") == (67 + 7, 20)
 
     body = (await client.get("/v1/me/wallet", headers=bearer(Role.RESIDENT, str(resident)))).json()
     # The expired lot's 7 coins are still in the balance but cannot be spent: not available, not listed.
-    assert (body["available"], body["held"]) == (5 * 13 - 20, 20)
+    assert (body["available"], body["held"]) == (67 - 20, 20)
     lots = body["lots"]
-    assert [lot["amount"] for lot in lots] == [13] * 5
-    assert [lot["remaining"] for lot in lots] == [13] * 5
+    # Five trips of 134 g: the grams under one coin carry to the next credit (670 g is 67 coins).
+    assert [lot["amount"] for lot in lots] == [13, 13, 14, 13, 14]
+    assert [lot["remaining"] for lot in lots] == [13, 13, 14, 13, 14]
     assert [lot["held"] for lot in lots] == [13, 7, 0, 0, 0]  # a hold takes the earliest-expiring first
     assert [(lot["expires_at"], lot["id"]) for lot in lots] == sorted(
         (x["expires_at"], x["id"]) for x in lots
