@@ -14,7 +14,7 @@ from collections.abc import Iterator
 EPOCH = dt.date(2000, 1, 1)
 KINDS = ("d", "w", "m", "y", "a")
 # group_by's time dimensions and the period kind each reads.
-TIME_KINDS = {"day": "d", "week": "w", "month": "m"}
+TIME_KINDS = {"day": "d", "week": "w", "month": "m", "year": "y"}
 
 
 def start(kind: str, day: dt.date) -> dt.date:
@@ -52,7 +52,9 @@ def periods(day: dt.date) -> dict[str, dt.date]:
 
 
 def label(kind: str, first: dt.date) -> str:
-    """How the API names a period: 2026-01-05, 2026-W02, 2026-01."""
+    """How the API names a period: 2026-01-05, 2026-W02, 2026-01, 2026."""
+    if kind == "y":
+        return str(first.year)
     if kind == "w":
         year, week, _ = first.isocalendar()
         return f"{year}-W{week:02d}"

@@ -2,8 +2,8 @@
 
 A query names a range and a grouping. Every number it returns is one cell of the grid, so:
 
-- grouped by day or month, the range must be whole periods of that kind (``from`` a first day, ``to`` a
-  last day);
+- grouped by day, month or year, the range must be whole periods of that kind (``from`` a first day,
+  ``to`` a last day);
 - not grouped by time, the range must be one period: a day, a month or a year.
 
 ISO weeks are not published (service/city/grid.py says why).
@@ -27,12 +27,13 @@ from service.city import periods
 from service.city.grid import UNKNOWN_FAMILY
 from service.city.models import ALL, FAMILY, CityCell
 from service.city.publication import Freshness, freshness, latest
+from service.city.units import DEFAULT, Unit, convert
 from service.db.base import utcnow
 from service.errors import Invalid
 from service.http.dates import EARLIEST, LATEST
 
-DIMENSIONS = ("day", "month", "family", "methodology", "district")
-TIME_KINDS = {"day": "d", "month": "m"}
+DIMENSIONS = ("day", "month", "year", "family", "methodology", "district")
+TIME_KINDS = {"day": "d", "month": "m", "year": "y"}
 MAX_DAYS = 3 * 366 + 1  # a day-by-day range longer than this is refused, not slowly served
 VALUES = ("grams", "actions", "coins", "participants")
 KIND_NAMES = {"d": "a day", "m": "a month", "y": "a year"}
@@ -47,8 +48,17 @@ class Group:
     participants: int | None
     suppressed: bool
 
-    def public(self) -> dict[str, Any]:
-        return self.key | {"suppressed": self.suppressed} | {v: getattr(self, v) for v in VALUES}
+    def public(self, unit: Unit = DEFAULT) -> dict[str, Any]:
+        """The cell as the API gives it: its keys, whether hidden, grams, ``co2e`` (grams in ``unit``), the
+        other figures."""
+        return self.key | {
+            "suppressed": self.suppressed,
+            "grams": self.grams,
+            "co2e": convert(self.grams, unit),
+            "actions": self.actions,
+            "coins": self.coins,
+            "participants": self.participants,
+        }
 
 
 @dataclass
@@ -58,6 +68,7 @@ class Report:
     group_by: list[str]
     k: int | None
     fresh: Freshness
+    unit: Unit = DEFAULT
     groups: list[Group] = field(default_factory=list)
     total: Group | None = None
 
@@ -79,7 +90,7 @@ def parse_group_by(text: str | None) -> list[str]:
     if len(set(names)) != len(names):
         raise Invalid("group_by names a dimension twice", code="invalid_group_by")
     if sum(n in TIME_KINDS for n in names) > 1:
-        raise Invalid("group_by takes at most one of day, month", code="invalid_group_by")
+        raise Invalid("group_by takes at most one of day, month, year", code="invalid_group_by")
     return names
 
 
@@ -115,14 +126,16 @@ async def reductions(
     last: dt.date,
     group_by: Sequence[str],
     families: Mapping[str, str],
+    unit: Unit = DEFAULT,
 ) -> Report:
-    """``families`` maps each methodology id to its family (to label a methodology's cells)."""
+    """``families`` maps each methodology id to its family (to label a methodology's cells); ``unit`` is
+    the unit of each cell's ``co2e`` (grams stay grams)."""
     dims = list(group_by)
     time = next((d for d in dims if d in TIME_KINDS), None)
     whole = check_range(first, last, time)
     publication = await latest(session)
     fresh = await freshness(session, publication, utcnow())
-    report = Report(first, last, dims, publication.k if publication else None, fresh)
+    report = Report(first, last, dims, publication.k if publication else None, fresh, unit)
     if publication is None:
         return report
     kind, start = (TIME_KINDS[time], first) if time else whole  # type: ignore[misc]

@@ -15,10 +15,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from service.city.units import Unit
 from service.methodology.schemas import FamilyId, FamilyOut
 
 # service/city/reductions.py DIMENSIONS, in its order (a test keeps the two equal).
-GroupBy = Literal["day", "month", "family", "methodology", "district"]
+GroupBy = Literal["day", "month", "year", "family", "methodology", "district"]
 # Why a published cell is hidden: service/city/grid.py PRIMARY and COMPLEMENT (a test keeps them equal).
 SuppressionReason = Literal["fewer_than_k", "complement"]
 # A cell's family: one of the plan's, or "unknown" for a methodology no longer installed
@@ -26,6 +27,11 @@ SuppressionReason = Literal["fewer_than_k", "complement"]
 CellFamily = Literal[FamilyId, "unknown"]
 
 SUPPRESSED_NULL = "; null when suppressed"
+CO2E = (
+    "grams CO2e credited in the answer's unit: tonnes to 2 decimals (10.01), kilograms to 1 (10005.0), "
+    "grams as an integer (the same as grams); rounded half up" + SUPPRESSED_NULL
+)
+UNIT = "the unit of every co2e figure, as asked with unit= (t, kg or g; g by default)"
 
 
 class _Out(BaseModel):
@@ -46,6 +52,11 @@ class GroupOut(_Out):
         pattern=r"^\d{4}-\d{2}$",
         description="the month (YYYY-MM); present only when grouped by month",
     )
+    year: str = Field(  # type: ignore[assignment]
+        default=None,
+        pattern=r"^\d{4}$",
+        description="the year (YYYY); present only when grouped by year",
+    )
     family: CellFamily = Field(
         default=None,  # type: ignore[arg-type]
         description="the plan's family (unknown for a methodology no longer installed); present only when "
@@ -64,6 +75,7 @@ class GroupOut(_Out):
         "cell can be worked out from the cells shown; its figures are then null"
     )
     grams: int | None = Field(description="grams CO2e credited" + SUPPRESSED_NULL)
+    co2e: float | None = Field(description=CO2E)
     actions: int | None = Field(
         description="accepted actions counted (reversed ones are not)" + SUPPRESSED_NULL
     )
@@ -110,6 +122,7 @@ class ReductionsOut(_ReductionsRange):
         "every minute, and the next publication counts them)",
         ge=0,
     )
+    unit: Unit = Field(description=UNIT)
     groups: list[GroupOut] = Field(
         description="one per published cell of the grouping in the range, ordered by its keys; a group "
         "without any action is absent"
@@ -124,6 +137,7 @@ class BlockOut(_Out):
     """Published totals of one cell of the grid; a cell without any action is zeros, not hidden."""
 
     grams: int | None = Field(description="grams CO2e credited" + SUPPRESSED_NULL)
+    co2e: float | None = Field(description=CO2E)
     actions: int | None = Field(
         description="accepted actions counted (reversed ones are not)" + SUPPRESSED_NULL
     )
@@ -190,8 +204,27 @@ class DistrictOut(_Out):
     en: str = Field(description="its name in English")
 
 
+class TargetPartOut(_Out):
+    """A target for one family or one district, and the progress towards it (in the target's unit)."""
+
+    id: str = Field(description="the family's id (in families) or the district's code (in districts)")
+    zh: str = Field(description="its name in Chinese")
+    en: str = Field(description="its name in English")
+    target: float = Field(description="the figure to reach, in the target's unit")
+    actual: float | None = Field(
+        description="where it stands, in the target's unit (annual_tonnes: this year's published grams of "
+        "the family or district, in tonnes to 2 decimals); null when its cell is hidden or the target is "
+        "not one Tanbi measures"
+    )
+    progress: float | None = Field(description="actual / target, to 4 decimals; null when actual is")
+    suppressed: bool = Field(
+        description="whether actual is null because the published cell is hidden (fewer than k "
+        "participants, or a complement)"
+    )
+
+
 class TargetOut(_Out):
-    """One of the plan's targets and the progress towards it."""
+    """One of the plan's targets and the progress towards it, overall and for the parts the file names."""
 
     id: str = Field(description="the target's id (e.g. live_scenarios, annual_tonnes)")
     zh: str = Field(description="the target in Chinese")
@@ -207,6 +240,13 @@ class TargetOut(_Out):
         "0 while they are hidden); null for a target Tanbi does not measure"
     )
     progress: float | None = Field(description="actual / target, to 4 decimals; null when actual is")
+    families: list[TargetPartOut] = Field(
+        description="the target's per-family parts, in the targets file's order; empty when it names none "
+        "(only targets that add up over families, such as annual_tonnes, may)"
+    )
+    districts: list[TargetPartOut] = Field(
+        description="the target's per-district parts, in the targets file's order; empty when it names none"
+    )
 
 
 class SummaryOut(_Out):
@@ -234,6 +274,7 @@ class SummaryOut(_Out):
         "fewer participants are hidden"
     )
     today: dt.date = Field(description="the city's local date")
+    unit: Unit = Field(description=UNIT)
     to_date: BlockOut = Field(description="totals of all time, over all districts and methodologies")
     this_year: ThisYearOut = Field(description="this year's totals, over all districts and methodologies")
     families: list[FamilySummaryOut] = Field(

@@ -38,6 +38,7 @@ async def test_a_small_group_cannot_be_recovered_from_the_total(
         "district": "ganlu",
         "suppressed": True,
         "grams": None,
+        "co2e": None,
         "actions": None,
         "coins": None,
         "participants": None,
