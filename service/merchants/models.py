@@ -11,6 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.db.base import Base, BigIntPK, utcnow
 
 
+class OfferStatus(enum.StrEnum):
+    """Where an offer's current revision stands with the city (derived from approved_at / rejected_at)."""
+
+    PENDING = "pending"  # waiting for the city's review
+    APPROVED = "approved"
+    REJECTED = "rejected"  # with a reason; a revision of what needs approval makes it pending again
+
+
+class MerchantCategory(enum.StrEnum):
+    """What kind of shop a merchant is, for residents' filters and map icons."""
+
+    DINING = "dining"  # 餐饮
+    DRINKS = "drinks"  # 茶饮咖啡
+    GROCERY = "grocery"  # 商超便利
+    RETAIL = "retail"  # 零售
+    SERVICES = "services"  # 生活服务
+    LEISURE = "leisure"  # 文体休闲
+    TRANSPORT = "transport"  # 出行
+    OTHER = "other"
+
+
 class VoucherStatus(enum.StrEnum):
     HELD = "held"  # coins held, stock reserved, waiting to be consumed
     CONSUMED = "consumed"
@@ -25,6 +46,12 @@ class Merchant(Base):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     # SHA-256 of the merchant's API key; the key itself is shown once, at creation.
     api_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # What residents see (GET /v1/merchants, offers): set by the merchant or the operator, all optional.
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    latitude: Mapped[float | None] = mapped_column(sa.Float)  # WGS 84 degrees
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    category: Mapped[str | None] = mapped_column(sa.String(32))  # a MerchantCategory
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -35,11 +62,14 @@ class Offer(Base):
         sa.CheckConstraint("stock_left >= 0 AND stock_left <= stock_total", name="stock_in_range"),
         sa.CheckConstraint("per_resident_limit >= 1", name="limit_positive"),
         sa.CheckConstraint("valid_until > valid_from", name="valid_window"),
+        sa.CheckConstraint("approved_at IS NULL OR rejected_at IS NULL", name="approved_or_rejected"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id"), index=True)
+    # The Chinese title (API: title_zh, and title for older clients); title_en is optional.
     title: Mapped[str] = mapped_column(sa.String(120))
+    title_en: Mapped[str | None] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.String(2000), default="")
     price: Mapped[int] = mapped_column(sa.BigInteger)  # coins
     stock_total: Mapped[int] = mapped_column(sa.Integer)
@@ -54,8 +84,18 @@ class Offer(Base):
     revision: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     approved_at: Mapped[dt.datetime | None]
     approved_by: Mapped[str | None] = mapped_column(sa.String(64))
+    # The city's refusal of the current revision; cleared when a revision needs review again.
+    rejected_at: Mapped[dt.datetime | None]
+    rejected_by: Mapped[str | None] = mapped_column(sa.String(64))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def status(self) -> OfferStatus:
+        if self.approved_at is not None:
+            return OfferStatus.APPROVED
+        return OfferStatus.REJECTED if self.rejected_at is not None else OfferStatus.PENDING
 
 
 class Voucher(Base):
