@@ -53,6 +53,10 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
         )
         for methodology_id, partner in sorted(summary.partners.items()):
             click.echo(f"demo partner for {methodology_id}: id {partner['id']}, secret {partner['secret']}")
+            if partner.get("ocpi_token"):
+                click.echo(f"  its OCPI token (Authorization: Token ...): {partner['ocpi_token']}")
+        if merchant := summary.city.get("merchant"):
+            click.echo(f"demo merchant (the tea house): id {merchant['id']}, key {merchant['api_key']}")
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (PostgreSQL)"
     click.echo(f"Tanbi on {mode}: database {_redact(settings.resolved_database_url)}")

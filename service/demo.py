@@ -23,6 +23,8 @@ from service.settings import Settings
 
 DEMO_PHONES = tuple(f"1380000{n:04d}" for n in range(1, 6))
 DEMO_COINS = 500
+# Where the five residents one can sign in as live (two share a district, so it has neighbours to rank).
+DEMO_DISTRICTS = ("chashan", "chashan", "jinhu", "ganlu", "jiangyi")
 
 
 DEMO_PARTNERS_FILE = "demo-partners.json"
@@ -57,15 +59,21 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
     hash_key = settings.auth.hash_key.get_secret_value().encode()  # type: ignore[union-attr]
     async with unit_of_work(database, queue) as session:
         identities = IdentityRepository(session)
-        welcome = []
+        welcome, sign_in = [], []
         for n, phone in enumerate(DEMO_PHONES, start=1):
             resident = await identities.ensure_resident_by_phone_hash(keyed_hash(hash_key, phone), utcnow())
+            resident.district = resident.district or DEMO_DISTRICTS[n - 1]
+            sign_in.append(resident.id)
             key = f"demo:welcome:{resident.id}"
             welcome.append(Credit(resident.id, DEMO_COINS * n, key, "demo welcome coins", "demo_credit"))
         # CHECKED: every start seeds again, and the keys of an earlier start replay instead of paying twice.
         await Ledger(session, settings.ledger, settings.zone).issue(welcome, mode=IssueMode.CHECKED)
         partners = await _demo_partners(session, settings, registry) if registry is not None else {}
-    city = await seed_city(settings, database, queue, registry, partners) if registry is not None else {}
+    city = (
+        await seed_city(settings, database, queue, registry, partners, sign_in)
+        if registry is not None
+        else {}
+    )
     return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)
 
 
@@ -82,8 +90,20 @@ async def _demo_partners(session, settings: Settings, registry) -> dict[str, dic
         name = f"Demo partner: {PARTNER_NAMES.get(methodology_id, methodology_id)}"
         if await repo.partner_by_name(name) is not None:
             continue  # seeded by an earlier start: its secret is in the file already
-        created = await add_partner(session, box, registry, name, [methodology_id])
+        # The charge-point operator also sends OCPI CDRs: its token is printed with the secrets.
+        ocpi = methodology_id == "ev_charging"
+        created = await add_partner(
+            session,
+            box,
+            registry,
+            name,
+            [methodology_id],
+            ocpi=ocpi,
+            ocpi_vehicle_kind="private_car" if ocpi else None,
+        )
         known[methodology_id] = {"id": created.id, "secret": created.secret, "name": name}
+        if created.ocpi_token:
+            known[methodology_id]["ocpi_token"] = created.ocpi_token
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2))
     path.chmod(0o600)

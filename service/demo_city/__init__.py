@@ -60,11 +60,30 @@ SCENARIOS = {
     "reusable_bag": Scenario(0.06, season.shopping),
     "second_hand_phone": Scenario(0.004, season.phone),
 }
+# The residents one can sign in as use many of the city's services, week after week, so their screens
+# (footprint, medals, the inbox, the year's report) have months of history: each of these partners knows
+# them, and makes their season SIGN_IN_ROUNDS times over (a repeat the checks refuse shows as a rejection).
+SIGN_IN_SCENARIOS = (
+    "bus_trip",
+    "bike_share_ride",
+    "online_bill",
+    "e_invoice",
+    "household_power_saving",
+    "no_cutlery_order",
+    "reusable_bag",
+    "recyclables_dropoff",
+)
+SIGN_IN_ROUNDS = 6
 CITY_FILE = "demo-city.json"
 
 
 async def seed_city(
-    settings: Settings, database: Any, queue: JobQueue, registry: Any, partners: dict[str, Any]
+    settings: Settings,
+    database: Any,
+    queue: JobQueue,
+    registry: Any,
+    partners: dict[str, Any],
+    sign_in: list[int] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     path = Path(settings.data_dir) / CITY_FILE
     if path.exists():
@@ -76,17 +95,22 @@ async def seed_city(
     progress = Progress()
     async with unit_of_work(database, queue) as session:
         residents = await _residents(session, hash_key, rng)
-        subjects = await _bindings(session, hash_key, partners, residents, scenarios, rng)
+        subjects = await _bindings(session, hash_key, partners, residents, list(sign_in), scenarios, rng)
         await _pv_systems(session, registry, hash_key, partners, subjects.get("rooftop_solar", []), rng)
     bound = sum(len(s) for s in subjects.values())
     progress.step(f"seeding the demo city once: {len(residents):,} residents, {bound:,} partner accounts")
-    events = {m: _events(m, scenarios[m], subjects[m], today, settings, rng) for m in scenarios}
+    busy = {f"user-{r}" for r in sign_in}
+    events = {m: _events(m, scenarios[m], subjects[m], today, settings, rng, busy) for m in scenarios}
     count = sum(len(batch) for batch in events.values())
     arrived = await _deliver(settings, database, registry, hash_key, partners, events)
     progress.step(f"{count:,} partner events over {SEASON_DAYS} days received; crediting them")
     await _credit(settings, database, queue, registry, arrived, progress)
     extra = await merchant_and_city_user(settings, database, queue)
-    spent = await spending(settings, database, queue, extra["merchant"]["id"], extra.pop("tea"), rng)
+    tea = extra.pop("tea")
+    spent = await spending(settings, database, queue, extra["merchant"]["id"], tea, rng)
+    spent["sign_in_vouchers"] = await _sign_in_vouchers(
+        settings, database, queue, extra["merchant"]["id"], tea, list(sign_in)
+    )
     summary = {"residents": len(residents), "events": count, "season_days": SEASON_DAYS} | spent | extra
     path.write_text(json.dumps(summary, indent=2))
     path.chmod(0o600)
@@ -179,11 +203,13 @@ async def _bindings(
     hash_key: bytes,
     partners: dict[str, Any],
     residents: list[int],
+    sign_in: list[int],
     scenarios: dict[str, Scenario],
     rng: random.Random,
 ) -> dict[str, list[str]]:
     """Residents bound at the partners that know them (as if each had redeemed a link token). A carmaker's
-    drivers are among the charge-point operator's: their EVs have two crediting routes."""
+    drivers are among the charge-point operator's: their EVs have two crediting routes. The sign-in
+    residents are known to every partner of ``SIGN_IN_SCENARIOS``."""
     subjects: dict[str, list[str]] = {}
     rows: list[dict[str, Any]] = []
     now = utcnow()
@@ -194,6 +220,8 @@ async def _bindings(
             pool = [int(s.removeprefix("user-")) for s in subjects["ev_charging"]]
         share = scenario.share * len(residents) / max(len(pool), 1)
         known = [r for r in pool if rng.random() < share]
+        if methodology in SIGN_IN_SCENARIOS:
+            known += sign_in
         subjects[methodology] = [f"user-{r}" for r in known]
         rows += [
             {
@@ -242,6 +270,22 @@ async def _pv_systems(
         )
 
 
+async def _sign_in_vouchers(
+    settings: Settings, database: Any, queue: JobQueue, merchant_id: int, offer_id: int, sign_in: list[int]
+) -> int:
+    """Each sign-in resident has had a cup of tea (a voucher consumed at the counter) and holds a second."""
+    from service.merchants.vouchers import claim, consume
+
+    now, claimed = utcnow(), 0
+    async with unit_of_work(database, queue) as session:
+        for resident_id in sign_in:
+            used = await claim(session, settings, resident_id, offer_id, now)
+            await consume(session, settings, merchant_id, used.code, now)
+            await claim(session, settings, resident_id, offer_id, now)
+            claimed += 2
+    return claimed
+
+
 def _by_delivery(events: list[tuple[dt.datetime, dict[str, Any]]]) -> dict[dt.datetime, list[dict[str, Any]]]:
     deliveries: dict[dt.datetime, list[dict[str, Any]]] = {}
     for sent, event in events:
@@ -256,11 +300,17 @@ def _events(
     today: dt.date,
     settings: Settings,
     rng: random.Random,
+    busy: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> list[tuple[dt.datetime, dict[str, Any]]]:
-    """Each subject's reports for the season as the partner would send them, with when it sends them."""
+    """Each subject's reports for the season as the partner would send them, with when it sends them (a
+    ``busy`` subject's season made ``SIGN_IN_ROUNDS`` times over)."""
     out = []
     for subject in subjects:
-        made = scenario.make(subject, today, settings.zone, rng)
+        made = [
+            item
+            for _ in range(SIGN_IN_ROUNDS if subject in busy else 1)
+            for item in scenario.make(subject, today, settings.zone, rng)
+        ]
         for n, (evidence, occurred, sent) in enumerate(made):
             event = {"id": f"{subject}:{methodology}:{n}", "type": methodology, "subject": subject}
             event |= {"occurred_at": occurred.isoformat(), "evidence": evidence}

@@ -31,7 +31,35 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         summary = httpx.get(
             f"{base}/v1/city/summary", headers={"Authorization": f"Bearer {token['access_token']}"}
         ).json()
+        views = [_resident_views(base, phone) for phone in SIGN_IN_PHONES]
+        (data_dir / "sign-in-residents.json").write_text(json.dumps(views))
     return data_dir, env, city, summary, output(process)  # the server has stopped: read what it said
+
+
+SIGN_IN_PHONES = tuple(f"1380000{n:04d}" for n in range(1, 6))
+
+
+def _resident_views(base: str, phone: str) -> dict[str, object]:
+    """What a demo resident's mini-program screens would read."""
+    token = httpx.post(f"{base}/v1/auth/dev", json={"phone": phone}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    actions, cursor = [], None
+    while True:
+        params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = httpx.get(f"{base}/v1/me/actions", params=params, headers=headers).json()
+        actions += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    return {
+        name: httpx.get(f"{base}{path}", headers=headers, timeout=30).json()
+        for name, path in (
+            ("bindings", "/v1/me/bindings"),
+            ("vouchers", "/v1/me/vouchers"),
+            ("achievements", "/v1/me/achievements"),
+            ("notifications", "/v1/me/notifications"),
+        )
+    } | {"actions": actions}
 
 
 def _actions(data_dir: Path) -> list[tuple[str, str, int, str]]:
@@ -46,6 +74,23 @@ def test_a_partner_reports_every_methodology(demo) -> None:  # type: ignore[no-u
     assert set(partners) == set(REGISTRY.ids())
     for methodology_id in REGISTRY.ids():
         assert f"demo partner for {methodology_id}: id" in output
+
+
+def test_the_residents_one_can_sign_in_as_have_months_of_history(demo) -> None:  # type: ignore[no-untyped-def]
+    data_dir, _env, _city, _summary, output = demo
+    families = REGISTRY.families()
+    for views in json.loads((data_dir / "sign-in-residents.json").read_text()):
+        accepted = [a for a in views["actions"] if a["status"] == "accepted"]
+        months = {a["occurred_at"][:7] for a in accepted}
+        assert len(months) >= 3, months
+        assert len({families[a["methodology_id"]] for a in accepted}) >= 3
+        assert len(views["bindings"]) >= 6
+        assert len(views["vouchers"]["items"]) >= 2  # one consumed at the counter, one held
+        earned = [m for m in views["achievements"]["medals"] if m["earned_on"]]
+        assert len(earned) >= 3, earned
+        assert views["notifications"]["items"], views["notifications"]
+    assert "demo merchant (the tea house): id" in output
+    assert "its OCPI token (Authorization: Token ...): ocpi_" in output
 
 
 def test_the_seeding_says_how_far_it_got(demo) -> None:  # type: ignore[no-untyped-def]
