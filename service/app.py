@@ -25,7 +25,12 @@ from service.http.query import refuse_unknown_query
 from service.http.request_id import add_request_id_header, request_id_middleware
 from service.identity.controllers import AuthController, MeController
 from service.ledger.controllers import LedgerController
-from service.merchants.controllers import CityOfferController, MerchantController, ResidentOfferController
+from service.merchants.controllers import (
+    CityOfferController,
+    MerchantController,
+    MerchantDirectoryController,
+    ResidentOfferController,
+)
 from service.methodology.controllers import MethodologyController
 from service.notifications.controllers import NotificationController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
@@ -53,6 +58,7 @@ ROUTES = [
     MerchantController,
     ResidentOfferController,
     CityOfferController,
+    MerchantDirectoryController,
     ResidentController,
     NotificationController,
     CityController,

@@ -27,6 +27,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TIME = sa.DateTime(timezone=True)
+# Both coordinates or neither, each in its range (WGS 84 degrees).
+LOCATION_VALID = (
+    "(latitude IS NULL AND longitude IS NULL) OR "
+    "(latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)"
+)
 
 
 def upgrade() -> None:
@@ -36,6 +41,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("longitude", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("category", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("image_url", sa.String(length=500), nullable=True))
+        batch_op.create_check_constraint(op.f("ck_merchants_location_valid"), LOCATION_VALID)
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("title_en", sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column("rejected_at", TIME, nullable=True))
@@ -52,5 +58,6 @@ def downgrade() -> None:
         for column in ("rejection_reason", "rejected_by", "rejected_at", "title_en"):
             batch_op.drop_column(column)
     with op.batch_alter_table("merchants", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_merchants_location_valid"), type_="check")
         for column in ("image_url", "category", "longitude", "latitude", "address"):
             batch_op.drop_column(column)

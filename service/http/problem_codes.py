@@ -32,6 +32,10 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
         503: ("wechat_not_configured",),
     },
     ("POST", "/v1/city/offers/{offer_id}/approve"): {404: ("offer_not_found",), 409: ("offer_changed",)},
+    ("POST", "/v1/city/offers/{offer_id}/reject"): {
+        404: ("offer_not_found",),
+        409: ("offer_changed", "offer_not_pending"),
+    },
     ("GET", "/v1/city/reductions"): REDUCTIONS,
     ("GET", "/v1/city/reductions.csv"): REDUCTIONS,
     ("GET", "/v1/ledger/accounts/{account_id}"): {404: ("account_not_found",)},
@@ -72,6 +76,11 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
         404: ("merchant_not_found", "offer_not_found"),
         409: ("stock_below_claimed",),
         422: ("invalid_validity", "null_field"),
+    },
+    ("GET", "/v1/merchant/profile"): {404: ("merchant_not_found",)},
+    ("PATCH", "/v1/merchant/profile"): {
+        404: ("merchant_not_found",),
+        422: ("invalid_location", "not_editable", "unknown_category"),
     },
     ("GET", "/v1/merchant/statements"): {422: ("invalid_date", "invalid_range")},
     ("POST", "/v1/merchant/vouchers/{code}/consume"): {

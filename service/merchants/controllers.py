@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import Body, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,8 @@ from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_profile, active_resident_id
-from service.merchants import offers, paycodes, vouchers
+from service.merchants import offers, paycodes, profiles, vouchers
+from service.merchants.merchant_schemas import MerchantBrief, MerchantPage, MerchantProfilePatch
 from service.merchants.models import Offer, Voucher
 from service.merchants.schemas import (
     ApproveIn,
@@ -32,12 +34,14 @@ from service.merchants.schemas import (
     OfferPatch,
     PayCodeOut,
     RefundOut,
+    RejectIn,
     StatementOut,
     VoucherIn,
     VoucherOut,
     VoucherPage,
 )
 from service.merchants.statements import statement
+from service.merchants.views import listed_out, merchant_brief, offer_out, voucher_out
 from service.ratelimit import limit
 
 STATEMENT_FROM = "the statement's first day, a local date (YYYY-MM-DD)"
@@ -55,35 +59,22 @@ OFFERS_CACHE = CachePolicy("offers", "private, max-age=5", vary="Authorization")
 PAGE_MAX = 200
 
 
-def offer_out(offer: Offer) -> OfferOut:
-    return OfferOut(
-        id=offer.id,
-        merchant_id=offer.merchant_id,
-        title=offer.title,
-        description=offer.description,
-        price=offer.price,
-        stock_total=offer.stock_total,
-        stock_left=offer.stock_left,
-        per_resident_limit=offer.per_resident_limit,
-        valid_from=offer.valid_from,
-        valid_until=offer.valid_until,
-        active=offer.active,
-        revision=offer.revision,
-        approved=offer.approved_at is not None,
-    )
+async def _offers_out(session: AsyncSession, rows: list[Offer]) -> list[OfferOut]:
+    merchants = await profiles.merchants_by_id(session, (o.merchant_id for o in rows))
+    return [offer_out(o, merchants[o.merchant_id]) for o in rows]
 
 
-def voucher_out(voucher: Voucher) -> VoucherOut:
-    return VoucherOut(
-        id=voucher.id,
-        code=voucher.code,
-        offer_id=voucher.offer_id,
-        price=voucher.price,
-        status=voucher.status,
-        expires_at=voucher.expires_at,
-        created_at=voucher.created_at,
-        resolved_at=voucher.resolved_at,
-    )
+async def _vouchers_out(session: AsyncSession, rows: list[Voucher]) -> list[VoucherOut]:
+    titles = await profiles.offer_titles(session, (v.offer_id for v in rows))
+    return [voucher_out(v, titles) for v in rows]
+
+
+def _offer_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The body's titles as the offer's columns: title_zh (or its old name title) is the column title."""
+    fields = dict(fields)
+    if "title_zh" in fields:
+        fields["title"] = fields.pop("title_zh")
+    return fields
 
 
 def _settings(request: Request[Any, Any, Any]) -> Any:
@@ -107,8 +98,9 @@ class MerchantController(Controller):
         principal: NamedDependency[Principal],
         data: Annotated[OfferIn, Body()],
     ) -> OfferOut:
-        offer = await offers.create_offer(db_session, int(principal.subject), data.model_dump(), utcnow())
-        return offer_out(offer)
+        fields = _offer_fields(data.model_dump())
+        offer = await offers.create_offer(db_session, int(principal.subject), fields, utcnow())
+        return (await _offers_out(db_session, [offer]))[0]
 
     @get("/offers", operation_id="merchant_offers_list", summary="The merchant's offers")
     async def list_offers(
@@ -119,7 +111,8 @@ class MerchantController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> OfferPage:
         rows = list(await offers.offers_of(db_session, int(principal.subject), _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
+        items = await _offers_out(db_session, rows[:limit])
+        return OfferPage(items=items, next_cursor=next_cursor(rows, limit))
 
     @patch("/offers/{offer_id:int}", operation_id="merchant_offers_update", summary="Change an offer")
     async def update_offer(
@@ -130,12 +123,41 @@ class MerchantController(Controller):
         offer_id: Annotated[int, ID],
         data: Annotated[OfferPatch, Body()],
     ) -> OfferOut:
-        changes = data.model_dump(exclude_unset=True)
-        if any(v is None for v in changes.values()):
-            raise Invalid("fields cannot be set to null", code="null_field")
+        changes = _offer_fields(data.model_dump(exclude_unset=True))
+        if any(v is None for k, v in changes.items() if k != "title_en"):
+            raise Invalid("fields cannot be set to null (except title_en)", code="null_field")
         offer = await offers.update_offer(db_session, int(principal.subject), offer_id, changes, utcnow())
         response_cache(request.app).invalidate_on_commit(db_session, OFFERS_CACHE.namespace)
-        return offer_out(offer)
+        return (await _offers_out(db_session, [offer]))[0]
+
+    @get(
+        "/profile", operation_id="merchant_profile_get", summary="The merchant's profile as residents see it"
+    )
+    async def profile(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> MerchantBrief:
+        return merchant_brief(await offers.existing_merchant(db_session, int(principal.subject)))
+
+    @patch(
+        "/profile",
+        operation_id="merchant_profile_update",
+        summary="Change the address, location, category or image URL residents see",
+    )
+    async def update_profile(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: Annotated[MerchantProfilePatch, Body()],
+    ) -> MerchantBrief:
+        changes = data.model_dump(exclude_unset=True)
+        if "location" in changes:
+            where = changes.pop("location") or {"lat": None, "lng": None}
+            changes |= {"latitude": where["lat"], "longitude": where["lng"]}
+        merchant_id = int(principal.subject)
+        merchant = await profiles.update_profile(db_session, merchant_id, changes, f"merchant:{merchant_id}")
+        response_cache(request.app).invalidate_on_commit(db_session, OFFERS_CACHE.namespace)
+        return merchant_brief(merchant)
 
     @post("/charges", operation_id="merchant_charges_create", summary="Take coins with a resident's pay-code")
     async def charge(
@@ -198,7 +220,7 @@ class MerchantController(Controller):
         voucher, transfer = await vouchers.consume(
             db_session, _settings(request), int(principal.subject), code, utcnow()
         )
-        return ConsumedOut(voucher=voucher_out(voucher), transfer_id=transfer.id)
+        return ConsumedOut(voucher=(await _vouchers_out(db_session, [voucher]))[0], transfer_id=transfer.id)
 
     @get(
         "/statements",
@@ -259,9 +281,8 @@ class ResidentOfferController(Controller):
             # Its own session: the page is shared by every resident's request, not tied to this one's.
             async with database.session() as session:
                 rows = list(await offers.offers_on_sale(session, utcnow(), after, limit + 1))
-                page = OfferPage(
-                    items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit)
-                )
+                items = await _offers_out(session, rows[:limit])
+                page = OfferPage(items=items, next_cursor=next_cursor(rows, limit))
             return json_body(page)
 
         return await cached_response(request, OFFERS_CACHE, (str(after), str(limit)), build)
@@ -289,11 +310,10 @@ class ResidentOfferController(Controller):
         principal: NamedDependency[Principal],
         data: Annotated[VoucherIn, Body()],
     ) -> VoucherOut:
-        return voucher_out(
-            await vouchers.claim(
-                db_session, _settings(request), principal.resident_id, data.offer_id, utcnow()
-            )
+        voucher = await vouchers.claim(
+            db_session, _settings(request), principal.resident_id, data.offer_id, utcnow()
         )
+        return (await _vouchers_out(db_session, [voucher]))[0]
 
     @get("/me/vouchers", operation_id="me_vouchers_list", summary="The resident's vouchers")
     async def list_vouchers(
@@ -308,7 +328,8 @@ class ResidentOfferController(Controller):
                 db_session, await active_resident_id(db_session, principal), _after(cursor), limit + 1
             )
         )
-        return VoucherPage(items=[voucher_out(v) for v in rows[:limit]], next_cursor=next_cursor(rows, limit))
+        items = await _vouchers_out(db_session, rows[:limit])
+        return VoucherPage(items=items, next_cursor=next_cursor(rows, limit))
 
     @post(
         "/me/vouchers/{voucher_id:int}/cancel",
@@ -323,15 +344,14 @@ class ResidentOfferController(Controller):
         principal: NamedDependency[Principal],
         voucher_id: Annotated[int, ID],
     ) -> VoucherOut:
-        return voucher_out(
-            await vouchers.cancel(
-                db_session,
-                _settings(request),
-                await active_resident_id(db_session, principal),
-                voucher_id,
-                utcnow(),
-            )
+        voucher = await vouchers.cancel(
+            db_session,
+            _settings(request),
+            await active_resident_id(db_session, principal),
+            voucher_id,
+            utcnow(),
         )
+        return (await _vouchers_out(db_session, [voucher]))[0]
 
 
 class CityOfferController(Controller):
@@ -340,7 +360,7 @@ class CityOfferController(Controller):
     guards = requires(Role.CITY)
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("", operation_id="city_offers_pending", summary="Offers awaiting approval")
+    @get("", operation_id="city_offers_pending", summary="Offers awaiting review (status pending)")
     async def pending(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -348,7 +368,8 @@ class CityOfferController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> OfferPage:
         rows = list(await offers.offers_awaiting_approval(db_session, _after(cursor), limit + 1))
-        return OfferPage(items=[offer_out(o) for o in rows[:limit]], next_cursor=next_cursor(rows, limit))
+        items = await _offers_out(db_session, rows[:limit])
+        return OfferPage(items=items, next_cursor=next_cursor(rows, limit))
 
     @post(
         "/{offer_id:int}/approve",
@@ -367,4 +388,47 @@ class CityOfferController(Controller):
         actor = f"city:{principal.subject}"
         offer = await offers.approve_offer(db_session, offer_id, data.revision, actor, utcnow())
         response_cache(request.app).invalidate_on_commit(db_session, OFFERS_CACHE.namespace)
-        return offer_out(offer)
+        return (await _offers_out(db_session, [offer]))[0]
+
+    @post(
+        "/{offer_id:int}/reject",
+        operation_id="city_offers_reject",
+        status_code=200,
+        summary="Reject a pending offer with a reason the merchant reads",
+    )
+    async def reject(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        offer_id: Annotated[int, ID],
+        data: Annotated[RejectIn, Body()],
+    ) -> OfferOut:
+        actor = f"city:{principal.subject}"
+        offer = await offers.reject_offer(db_session, offer_id, data.revision, data.reason, actor, utcnow())
+        return (await _offers_out(db_session, [offer]))[0]
+
+
+class MerchantDirectoryController(Controller):
+    """Public: what a resident (or anyone) finds before signing in."""
+
+    path = "/v1/merchants"
+    tags = ["public"]
+
+    @get(
+        "",
+        operation_id="merchants_list",
+        summary="Merchants with offers on sale: name, address, location, category, picture, open offers",
+        description=(
+            "Public, no token. Lists only merchants with at least one offer on sale now (approved, active, "
+            "valid, in stock), by ascending id; each with up to 20 of those offers."
+        ),
+        cache_control=CacheControlHeader(public=True, max_age=30),
+    )
+    async def list_merchants(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
+    ) -> MerchantPage:
+        rows = await profiles.directory(db_session, utcnow(), _after(cursor), limit + 1)
+        return MerchantPage(items=[listed_out(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))

@@ -41,6 +41,13 @@ class VoucherStatus(enum.StrEnum):
 
 class Merchant(Base):
     __tablename__ = "merchants"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(latitude IS NULL AND longitude IS NULL) OR "
+            "(latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
+            name="location_valid",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)

@@ -3,6 +3,10 @@
 A change to what a resident agrees to (title, description, price, validity) needs approval again; stock
 and the active flag do not. Stock is tracked as ``stock_left`` (not held by an outstanding voucher and not
 consumed), so ``stock_total - stock_left`` is what is outstanding or consumed.
+
+The city reviews one revision at a time and approves or rejects it, with a reason the merchant reads
+(status pending / approved / rejected, derived from ``approved_at`` and ``rejected_at``, never both set).
+A rejected offer is resubmitted by revising what needs approval: the new revision is pending again.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import record as audit
 from service.errors import Conflict, Invalid, NotFound
-from service.merchants.models import Merchant, Offer
+from service.merchants.models import Merchant, Offer, OfferStatus
 
-NEEDS_APPROVAL = frozenset({"title", "description", "price", "valid_from", "valid_until"})
+NEEDS_APPROVAL = frozenset({"title", "title_en", "description", "price", "valid_from", "valid_until"})
 EDITABLE = NEEDS_APPROVAL | {"stock_total", "per_resident_limit", "active"}
 
 
@@ -64,7 +68,9 @@ async def update_offer(
             )
         offer.stock_left = changes["stock_total"] - taken
     if NEEDS_APPROVAL & {k for k, v in changes.items() if getattr(offer, k) != v}:
+        # A new revision to review: pending again, whether it was approved or rejected (a resubmission).
         offer.approved_at, offer.approved_by = None, None
+        offer.rejected_at, offer.rejected_by, offer.rejection_reason = None, None, None
         offer.revision += 1
     for key, value in changes.items():
         setattr(offer, key, value)
@@ -78,19 +84,44 @@ async def approve_offer(
 ) -> Offer:
     """Approve ``revision`` of the offer: the one the city reviewed. Conflict (409 ``offer_changed``) if
     the merchant changed it since, so nothing is approved that nobody reviewed."""
+    offer = await _reviewed(session, offer_id, revision)
+    offer.approved_at, offer.approved_by = now, actor
+    offer.rejected_at, offer.rejected_by, offer.rejection_reason = None, None, None
+    reviewed = {k: _plain(getattr(offer, k)) for k in sorted(NEEDS_APPROVAL)}
+    await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"revision": revision, **reviewed})
+    await session.flush()
+    return offer
+
+
+async def reject_offer(
+    session: AsyncSession, offer_id: int, revision: int, reason: str, actor: str, now: dt.datetime
+) -> Offer:
+    """Reject ``revision`` of a pending offer with ``reason`` (shown to the merchant as is). 409
+    ``offer_changed`` if the merchant changed it since, 409 ``offer_not_pending`` if it is approved
+    (residents may hold vouchers of it: the merchant withdraws it with ``active: false``) or already
+    rejected."""
+    offer = await _reviewed(session, offer_id, revision)
+    if offer.status != OfferStatus.PENDING:
+        raise Conflict(
+            f"the offer is {offer.status}; only a pending offer can be rejected", code="offer_not_pending"
+        )
+    offer.rejected_at, offer.rejected_by, offer.rejection_reason = now, actor, reason
+    await audit(session, actor, "offer.reject", f"offer:{offer_id}", {"revision": revision, "reason": reason})
+    await session.flush()
+    return offer
+
+
+async def _reviewed(session: AsyncSession, offer_id: int, revision: int) -> Offer:
+    """The offer, locked, if ``revision`` is still its current one (what the city reviewed)."""
     offer = await session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist", code="offer_not_found")
     if offer.revision != revision:
         raise Conflict(
-            f"the offer changed since revision {revision}; review revision {offer.revision} and approve that",
+            f"the offer changed since revision {revision}; review revision {offer.revision} instead",
             code="offer_changed",
             extra={"revision": offer.revision},
         )
-    offer.approved_at, offer.approved_by = now, actor
-    reviewed = {k: _plain(getattr(offer, k)) for k in sorted(NEEDS_APPROVAL)}
-    await audit(session, actor, "offer.approve", f"offer:{offer_id}", {"revision": revision, **reviewed})
-    await session.flush()
     return offer
 
 
@@ -126,7 +157,9 @@ async def offers_of(session: AsyncSession, merchant_id: int, after_id: int, limi
 
 
 async def offers_awaiting_approval(session: AsyncSession, after_id: int, limit: int) -> Sequence[Offer]:
-    stmt = sa.select(Offer).where(Offer.approved_at.is_(None), Offer.id > after_id)
+    stmt = sa.select(Offer).where(
+        Offer.approved_at.is_(None), Offer.rejected_at.is_(None), Offer.id > after_id
+    )
     return (await session.scalars(stmt.order_by(Offer.id).limit(limit))).all()
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, model_validator
 
-from service.merchants.models import VoucherStatus
+from service.merchants.merchant_schemas import MerchantBrief
+from service.merchants.models import OfferStatus, VoucherStatus
 
 MAX_COINS = 10**12
 
+TITLE_ZH = "what the resident gets, in Chinese (shown first)"
+TITLE_EN = "what the resident gets, in English; shown where a resident asks for English"
+TITLE_OLD = "deprecated: the same as title_zh (older clients send and read this); send one of the two"
+OFFER_STATUS = (
+    "pending: waiting for the city's review of this revision; approved: residents see it while active, "
+    "valid and in stock; rejected: the city refused this revision (rejection_reason says why); change "
+    "what needs approval to resubmit it"
+)
 CURSOR = "opaque cursor: pass it back as `cursor` to get the next page; null on the last page"
 VOUCHER_STATUS = (
     "held: coins held and stock reserved, waiting to be consumed; consumed: the merchant took the "
@@ -24,10 +34,31 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class OfferIn(StrictBody):
-    """A new offer: residents see it once the city has approved it."""
+class _Titled(StrictBody):
+    """``title`` is the old name of ``title_zh``: either may be sent, both only if equal; the body keeps
+    both set to the same value."""
 
-    title: str = Field(min_length=1, max_length=120, description="what the resident gets")
+    @model_validator(mode="before")
+    @classmethod
+    def _one_chinese_title(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        both = data.get("title") is not None and data.get("title_zh") is not None
+        if both and data["title"] != data["title_zh"]:
+            raise ValueError("title is the old name of title_zh: send one, or both equal")
+        for old, new in (("title", "title_zh"), ("title_zh", "title")):
+            if old in data and new not in data:
+                data = {**data, new: data[old]}
+        return data
+
+
+class OfferIn(_Titled):
+    """A new offer: residents see it once the city has approved it. Give title_zh (or, as older clients
+    do, title)."""
+
+    title_zh: str = Field(min_length=1, max_length=120, description=TITLE_ZH)
+    title: str | None = Field(default=None, min_length=1, max_length=120, description=TITLE_OLD)
+    title_en: str | None = Field(default=None, min_length=1, max_length=120, description=TITLE_EN)
     description: str = Field(default="", max_length=2000, description="details and conditions")
     price: int = Field(gt=0, le=MAX_COINS, description="coins a voucher of this offer costs")
     stock_total: int = Field(ge=0, le=10**7, description="how many vouchers of this offer can be claimed")
@@ -49,13 +80,14 @@ class OfferIn(StrictBody):
     active: bool = Field(default=True, description="false hides the offer from residents")
 
 
-class OfferPatch(StrictBody):
-    """Changes to an offer: omitted fields keep their value and null is refused. A change of title,
-    description, price or validity bumps the revision and needs the city's approval again."""
+class OfferPatch(_Titled):
+    """Changes to an offer: omitted fields keep their value and null is refused (except title_en, which
+    null clears). A change of a title, description, price or validity bumps the revision and needs the
+    city's approval again; for a rejected offer that is its resubmission."""
 
-    title: str | None = Field(
-        default=None, min_length=1, max_length=120, description="what the resident gets"
-    )
+    title_zh: str | None = Field(default=None, min_length=1, max_length=120, description=TITLE_ZH)
+    title: str | None = Field(default=None, min_length=1, max_length=120, description=TITLE_OLD)
+    title_en: str | None = Field(default=None, min_length=1, max_length=120, description=TITLE_EN)
     description: str | None = Field(default=None, max_length=2000, description="details and conditions")
     price: int | None = Field(default=None, gt=0, le=MAX_COINS, description="coins a voucher costs")
     stock_total: int | None = Field(
@@ -85,7 +117,10 @@ class OfferOut(BaseModel):
 
     id: int = Field(description="the offer's id")
     merchant_id: int = Field(description="the id of the merchant making the offer")
-    title: str = Field(description="what the resident gets")
+    merchant: MerchantBrief = Field(description="the merchant making the offer: name, address, location")
+    title_zh: str = Field(description=TITLE_ZH)
+    title_en: str | None = Field(description="what the resident gets, in English; null if none was given")
+    title: str = Field(description="deprecated: the same as title_zh, kept for older clients")
     description: str = Field(description="details and conditions; may be empty")
     price: int = Field(description="coins a voucher of this offer costs")
     stock_total: int = Field(description="how many vouchers of this offer can be claimed in total")
@@ -98,11 +133,19 @@ class OfferOut(BaseModel):
     valid_from: dt.datetime = Field(description="when residents may start claiming (ISO 8601 timestamp, UTC)")
     valid_until: dt.datetime = Field(description="when the offer ends (ISO 8601 timestamp, UTC)")
     active: bool = Field(description="false: hidden from residents")
-    revision: int = Field(description="bumped when title, description, price or validity change")
+    revision: int = Field(description="bumped when a title, description, price or validity change")
+    status: OfferStatus = Field(description=OFFER_STATUS)
     approved: bool = Field(
         description=(
-            "the city approved this revision; residents see only approved, active, valid, in-stock offers"
+            "status is approved: the city approved this revision; residents see only approved, active, "
+            "valid, in-stock offers"
         )
+    )
+    rejection_reason: str | None = Field(
+        description="why the city rejected this revision, in its own words; null unless status is rejected"
+    )
+    rejected_at: dt.datetime | None = Field(
+        description="when the city rejected this revision (ISO 8601 timestamp, UTC); null unless rejected"
     )
 
 
@@ -181,6 +224,9 @@ class VoucherOut(BaseModel):
         )
     )
     offer_id: int = Field(description="the claimed offer's id")
+    offer_title_zh: str = Field(description="the claimed offer's title in Chinese (as it is now)")
+    offer_title_en: str | None = Field(description="the claimed offer's title in English; null if none")
+    merchant_name: str = Field(description="the name of the merchant whose offer it is")
     price: int = Field(description="coins held for the voucher: the offer's price when claimed")
     status: VoucherStatus = Field(description=VOUCHER_STATUS)
     expires_at: dt.datetime = Field(
@@ -218,6 +264,21 @@ class ApproveIn(StrictBody):
         ge=1,
         le=2**31 - 1,
         description="the revision the city reviewed; 409 offer_changed if the offer has changed since",
+    )
+
+
+class RejectIn(StrictBody):
+    """The city's rejection of one revision of an offer, with the reason the merchant reads."""
+
+    revision: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="the revision the city reviewed; 409 offer_changed if the offer has changed since",
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="why, in words the merchant can act on (shown to the merchant as written)",
     )
 
 

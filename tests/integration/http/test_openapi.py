@@ -71,7 +71,7 @@ async def test_the_docs_page_loads_everything_from_the_service(client: httpx.Asy
             assert len(asset.content) > 100, url
 
 
-PUBLIC = {  # what anyone may call: sign-in, health and the published methodologies
+PUBLIC = {  # what anyone may call: sign-in, health, the published methodologies and the merchant directory
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("post", "/v1/auth/api-key"),
@@ -83,6 +83,7 @@ PUBLIC = {  # what anyone may call: sign-in, health and the published methodolog
     ("get", "/v1/methodologies/{methodology_id}"),
     ("get", "/v1/methodologies/{methodology_id}/parameter-versions"),
     ("post", "/v1/methodologies/{methodology_id}/quantify"),
+    ("get", "/v1/merchants"),
 }
 
 
