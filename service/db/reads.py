@@ -95,15 +95,20 @@ class _Batcher:
     wait); a task sends the next one if reads came in while it was in flight."""
 
     def __init__(self, engine: AsyncEngine, batched: Batched) -> None:
-        self.engine = engine
+        # Weakly: _BATCHERS is keyed by the engine, and a value holding its key would keep it forever.
+        self.engine = weakref.ref(engine)
         self.batched = batched
         self.busy = False
         self.waiting: list[tuple[tuple[Any, ...], asyncio.Future[Rows]]] = []
         self.sender: asyncio.Task[None] | None = None  # kept: the loop holds tasks only weakly
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def fetch(self, key: tuple[Any, ...]) -> Rows:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a statement left in flight on a closed loop (tests) never returns
+            self.loop, self.busy, self.waiting = loop, False, []
         if self.busy:
-            future: asyncio.Future[Rows] = asyncio.get_running_loop().create_future()
+            future: asyncio.Future[Rows] = loop.create_future()
             self.waiting.append((key, future))
             return await future
         self.busy = True
@@ -142,7 +147,10 @@ class _Batcher:
         columns = list(zip(*keys, strict=True))
         arrays = {f"{name}s": list(column) for name, column in zip(self.batched.params, columns, strict=True)}
         answers: list[list[Mapping[str, Any]]] = [[] for _ in keys]
-        for row in await _on_driver_pool(self.engine, self.batched.many, arrays):
+        engine = self.engine()
+        if engine is None:
+            raise RuntimeError("the engine of this read was dropped")
+        for row in await _on_driver_pool(engine, self.batched.many, arrays):
             columns = dict(row.items())  # ``one``'s columns, as a read of one key would answer them
             answers[columns.pop("ord") - 1].append(columns)
         return answers

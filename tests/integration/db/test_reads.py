@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
+import weakref
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.db.base import utcnow
-from service.db.reads import Batched, _Batcher
+from service.db.reads import Batched, _Batcher, _batcher
 from service.errors import NotFound, Unauthorized
 from service.identity.models import Resident
-from service.identity.service import active_profile
+from service.identity.service import PROFILE, active_profile
 from service.ledger.service import Credit
 from service.residents.repository import Wallet, active_wallet
 from tests.conftest import ledger_for, make_settings
@@ -108,11 +111,15 @@ def _comparable(answer: object) -> object:
     )
 
 
+class NoEngine:
+    """Stands for the engine of a batcher whose statements never reach one."""
+
+
 class GatedBatcher(_Batcher):
     """A batcher whose statements wait for the test's go-ahead, and which records the keys of each."""
 
     def __init__(self) -> None:
-        super().__init__(None, Batched(sa.select(1), sa.select(1), ("key",)))  # type: ignore[arg-type]
+        super().__init__(NoEngine(), Batched(sa.select(1), sa.select(1), ("key",)))  # type: ignore[arg-type]
         self.sent: list[list[object]] = []
         self.gates: list[asyncio.Event] = []
 
@@ -176,3 +183,12 @@ async def test_a_failed_statement_fails_its_reads_only_and_a_cancelled_read_harm
     assert await after == [{"key": "g"}]
     assert batcher.sent == [["a"], ["boom", "e", "f"], ["g"]]
     assert cancelled.cancelled()
+
+
+def test_a_batcher_does_not_keep_its_engine_alive() -> None:
+    engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # never connects
+    _batcher(engine, PROFILE)
+    alive = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert alive() is None
