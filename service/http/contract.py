@@ -25,6 +25,7 @@ from litestar._openapi.plugin import OpenAPIPlugin
 from pydantic import BaseModel
 
 from service.http.problem_codes import PROBLEMS
+from service.http.problem_texts import text_of
 from service.http.problems import HTTP_CODES, PROBLEM_JSON
 from service.identity.guards import Requires
 from service.identity.principal import Role
@@ -197,7 +198,7 @@ def _add_problems(key: Operation, operation: dict[str, Any], security: list[str]
     responses.pop("400", None)  # Litestar's own 400 (its ValidationException shape): not what is sent
     for status, listed in sorted(codes.items()):
         responses[str(status)] = {
-            "description": _describe(status),
+            "description": _describe(status, listed),
             "content": {
                 PROBLEM_JSON: {
                     "schema": {
@@ -247,8 +248,19 @@ def _expected(key: Operation, operation: dict[str, Any], security: list[str]) ->
     return codes
 
 
-def _describe(status: int) -> str:
-    return f"{HTTPStatus(status).phrase} (problem+json; see `code`)"
+def _describe(status: int, codes: Iterable[str] = ()) -> str:
+    """The status, and what each of its codes means (English / 中文, service/http/problem_texts.py); the
+    ``detail`` is sent in the request's language."""
+    lines = [f"{HTTPStatus(status).phrase} (problem+json; see `code`; `detail` in the Accept-Language)"]
+    for code in sorted(codes):
+        zh, en = text_of(code, status)
+        lines.append(f"- `{code}`: {_plain(en)} / {_plain(zh)}")
+    return "\n".join(lines)
+
+
+def _plain(template: str) -> str:
+    """A template as documentation: its blanks named, e.g. "try again in <retry_after> s"."""
+    return template.replace("{", "<").replace("}", ">")
 
 
 def _raw_bodies() -> dict[Operation, type[BaseModel]]:

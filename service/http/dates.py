@@ -19,7 +19,11 @@ def query_date(value: str, name: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise Invalid(f"{name} must be a date like 2026-11-24", code="invalid_date") from exc
+        raise Invalid(
+            f"{name} must be a date like 2026-11-24", code="invalid_date", extra={"parameter": name}
+        ) from exc
     if not EARLIEST <= day <= LATEST:
-        raise Invalid(f"{name} must be between {EARLIEST} and {LATEST}", code="invalid_date")
+        raise Invalid(
+            f"{name} must be between {EARLIEST} and {LATEST}", code="invalid_date", extra={"parameter": name}
+        )
     return day

@@ -2,6 +2,8 @@
 
 Domain errors keep their code; Litestar's own errors (validation, routing, size limits) get stable codes;
 anything else is a 500 ``internal``, logged with the request id, its details never sent to the client.
+``detail`` is in the request's language (service/http/i18n.py): Chinese from the catalogue by code
+(service/http/problem_texts.py), English as raised; the response says which (``Content-Language``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from service.errors import DomainError
+from service.http.i18n import Lang, language_headers, scope_language
+from service.http.problem_texts import detail_for
 from service.http.request_id import request_id_of
 
 log = logging.getLogger("tanbi.http")
@@ -44,7 +48,15 @@ def problem(
     title: str | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    lang: Lang | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
+    """A problem+json response. With ``lang`` its ``detail`` is in that language (``detail`` as given
+    being the English), filled from ``extra`` and ``fields``; without, ``detail`` as given (operators'
+    probes such as /readyz)."""
+    if lang is not None:
+        detail = detail_for(lang, code, status, detail, {**(extra or {}), **(fields or {})})
+        headers = {**(headers or {}), **language_headers(lang)}
     body = {
         "type": TYPE_BASE + code,
         "title": title or HTTPStatus(status).phrase,
@@ -56,28 +68,48 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     retry_after = exc.extra.get("retry_after") if exc.status == 429 else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return problem(exc.status, exc.code, exc.detail, title=exc.title, extra=exc.extra, headers=headers)
+    errors = exc.extra.get("errors")
+    summary = _summary(errors) if isinstance(errors, list) and errors else exc.detail
+    return problem(
+        exc.status,
+        exc.code,
+        exc.detail,
+        title=exc.title,
+        extra=exc.extra,
+        headers=headers,
+        lang=scope_language(request.scope),
+        fields={"summary": summary},
+    )
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    lang = scope_language(request.scope)
     if isinstance(exc.__cause__, SerializationException):
-        return problem(400, "malformed_json", f"the request body is not valid JSON: {exc.detail}")
+        return problem(400, "malformed_json", f"the request body is not valid JSON: {exc.detail}", lang=lang)
     if isinstance(exc, ValidationException):
-        return _validation_error(exc)
+        return _validation_error(exc, lang)
     status = exc.status_code
     if status >= 500:
         return internal_error(request, exc)
-    return problem(status, HTTP_CODES.get(status, "http_error"), str(exc.detail), headers=exc.headers)
+    code = HTTP_CODES.get(status, "http_error")
+    return problem(status, code, str(exc.detail), headers=exc.headers, lang=lang)
 
 
-def _validation_error(exc: ValidationException) -> Response[dict[str, Any]]:
+def _validation_error(exc: ValidationException, lang: Lang) -> Response[dict[str, Any]]:
     detail = str(exc.detail)
     errors = _clean_errors(exc.extra)
+    summary = _summary(errors) or detail
     return problem(
-        422, "validation_error", _summary(errors) or detail, title="Invalid request", extra={"errors": errors}
+        422,
+        "validation_error",
+        summary,
+        title="Invalid request",
+        extra={"errors": errors},
+        lang=lang,
+        fields={"summary": summary},
     )
 
 
@@ -102,9 +134,10 @@ def _summary(errors: list[dict[str, Any]]) -> str:
     return "; ".join(f"{e.get('key') or 'body'}: {e.get('message')}" for e in errors[:5])
 
 
-def too_deep(_request: Request[Any, Any, Any], _exc: RecursionError) -> Response[dict[str, Any]]:
+def too_deep(request: Request[Any, Any, Any], _exc: RecursionError) -> Response[dict[str, Any]]:
     """JSON nested deeper than the parser's recursion limit (a hostile body, never a real request)."""
-    return problem(400, "malformed_json", "the request body is nested too deeply")
+    lang = scope_language(request.scope)
+    return problem(400, "malformed_json", "the request body is nested too deeply", lang=lang)
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -115,6 +148,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         "internal",
         f"an internal error occurred; quote request id {request_id} when reporting it",
         extra={"request_id": request_id},
+        lang=scope_language(request.scope),
     )
 
 

@@ -36,6 +36,7 @@ async def refuse_unknown_query(request: Request[Any, Any, Any]) -> None:
         raise Invalid(
             f"unknown query parameter(s): {', '.join(unknown)} (this route takes: {known})",
             code="unknown_query_parameter",
+            extra={"unknown": unknown, "accepted": sorted(allowed)},
         )
 
 
