@@ -16,11 +16,11 @@ from service.actions.models import Action
 from service.db.base import utcnow
 from service.errors import Invalid, NotFound
 from service.http.dates import EARLIEST, LATEST
+from service.http.i18n import LANGUAGE, language_of
 from service.identity.guards import authenticate, provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
-from service.ledger.models import Transfer
-from service.residents.repository import ActionKey, ResidentRepository, active_wallet
+from service.residents.repository import ActionKey, ResidentRepository, active_wallet, counterparts
 from service.residents.schemas import (
     ActionOut,
     ActionPage,
@@ -28,10 +28,10 @@ from service.residents.schemas import (
     LotOut,
     MethodologyImpact,
     MonthImpact,
-    TransferOut,
     TransferPage,
     WalletOut,
 )
+from service.residents.views import action_out, transfer_out
 
 PAGE_MAX = 200
 MAX_ID = 2**63 - 1  # BIGINT: a larger id in a forged cursor must be refused, not sent to the database
@@ -80,30 +80,6 @@ def _transfer_id(cursor: str | None) -> int | None:
     return None if cursor is None else _id(_decode(cursor))
 
 
-def _action_out(action: Action) -> ActionOut:
-    return ActionOut(
-        id=action.id,
-        methodology_id=action.methodology_id,
-        status=action.status,
-        reasons=list(action.reasons),
-        occurred_at=action.occurred_at,
-        grams=action.grams,
-        coins=action.coins,
-        breakdown=action.breakdown,
-    )
-
-
-def _transfer_out(transfer: Transfer, wallet_id: int) -> TransferOut:
-    sign = 1 if transfer.credit_account_id == wallet_id else -1
-    return TransferOut(
-        id=transfer.id,
-        kind=transfer.kind,
-        amount=sign * transfer.amount,
-        reference=transfer.reference,
-        created_at=transfer.created_at,
-    )
-
-
 class ResidentController(Controller):
     """Every handler starts with ``active_resident_id`` (the wallet with ``active_wallet``, which makes the
     same checks in the same statement as the read): it is what refuses a deleted account's tokens
@@ -140,9 +116,15 @@ class ResidentController(Controller):
             available=found.available, held=found.held, lots=lots, expiring_30d=found.expiring_30d
         )
 
-    @get("/actions", operation_id="me_actions_list", summary="The resident's actions, latest first")
+    @get(
+        "/actions",
+        operation_id="me_actions_list",
+        middleware=LANGUAGE,
+        summary="The resident's actions, latest first",
+    )
     async def actions(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=128)] = None,
@@ -152,14 +134,21 @@ class ResidentController(Controller):
         before = _action_key(cursor)
         rows = list(await ResidentRepository(db_session).actions(resident_id, before, limit + 1))
         more = len(rows) > limit
+        registry, lang = request.app.state.services.registry, language_of(request)
         return ActionPage(
-            items=[_action_out(a) for a in rows[:limit]],
+            items=[action_out(a, registry, lang) for a in rows[:limit]],
             next_cursor=_action_cursor(rows[limit - 1]) if more else None,
         )
 
-    @get("/actions/{action_id:int}", operation_id="me_actions_get", summary="One of the resident's actions")
+    @get(
+        "/actions/{action_id:int}",
+        operation_id="me_actions_get",
+        middleware=LANGUAGE,
+        summary="One of the resident's actions",
+    )
     async def action(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         action_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
@@ -168,13 +157,17 @@ class ResidentController(Controller):
         found = await ResidentRepository(db_session).action(resident_id, action_id)
         if found is None:  # another resident's action is answered exactly like a missing one
             raise NotFound(f"action {action_id} does not exist", code="action_not_found")
-        return _action_out(found)
+        return action_out(found, request.app.state.services.registry, language_of(request))
 
     @get(
-        "/transfers", operation_id="me_transfers_list", summary="Coins in and out of the wallet, newest first"
+        "/transfers",
+        operation_id="me_transfers_list",
+        middleware=LANGUAGE,
+        summary="Coins in and out of the wallet, newest first",
     )
     async def transfers(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -188,8 +181,11 @@ class ResidentController(Controller):
             return TransferPage(items=[], next_cursor=None)
         rows = list(await repo.transfers(account.id, before_id, limit + 1))
         more = len(rows) > limit
+        page = rows[:limit]
+        found = await counterparts(db_session, resident_id, page)
+        registry, lang = request.app.state.services.registry, language_of(request)
         return TransferPage(
-            items=[_transfer_out(t, account.id) for t in rows[:limit]],
+            items=[transfer_out(t, account.id, found, registry, lang) for t in page],
             next_cursor=_encode(str(rows[limit - 1].id)) if more else None,
         )
 

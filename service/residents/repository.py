@@ -18,7 +18,7 @@ from service.db.engine import Database
 from service.db.reads import Batched, fetch
 from service.identity.models import Resident
 from service.identity.service import check_active
-from service.ledger.models import Account, Lot, Transfer
+from service.ledger.models import Account, AccountKind, Lot, Transfer
 
 EXPIRING_WINDOW = dt.timedelta(days=30)
 
@@ -200,3 +200,57 @@ class ResidentRepository:
         }
         result.by_month = dict(sorted(by_month.items()))
         return result
+
+
+@dataclass
+class Counterparts:
+    """What a page of wallet transfers refers to, for naming each one: the resident's own actions, offers
+    (with their merchant's name), merchants by their ledger account, and the transfers reversals undo."""
+
+    actions: dict[int, Action] = field(default_factory=dict)
+    offers: dict[int, tuple[str, str, str | None]] = field(default_factory=dict)  # merchant, title, title_en
+    merchants: dict[int, str] = field(default_factory=dict)  # account id -> merchant name
+    reversed: dict[int, Transfer] = field(default_factory=dict)
+
+
+async def counterparts(
+    session: AsyncSession, resident_id: int, transfers: Sequence[Transfer]
+) -> Counterparts:
+    """Everything ``transfers`` (a page of the resident's wallet) refer to, in at most four statements.
+    Merchants and offers are read from the merchants' tables, never written."""
+    from service.merchants.models import Merchant, Offer
+
+    found = Counterparts()
+    reverses = {t.reverses_id for t in transfers if t.reverses_id is not None}
+    if reverses:
+        rows = await session.scalars(sa.select(Transfer).where(Transfer.id.in_(reverses)))
+        found.reversed = {t.id: t for t in rows}
+    every = [*transfers, *found.reversed.values()]
+    action_ids = {n for t in every if (n := referenced_id(t.reference, "action:")) is not None}
+    if action_ids:
+        rows_a = await session.scalars(
+            sa.select(Action).where(Action.resident_id == resident_id, Action.id.in_(action_ids))
+        )
+        found.actions = {a.id: a for a in rows_a}
+    offer_ids = {n for t in every if (n := referenced_id(t.reference, "offer:")) is not None}
+    if offer_ids:
+        rows_o = await session.execute(
+            sa.select(Offer.id, Merchant.name, Offer.title, Offer.title_en)
+            .join(Merchant, Merchant.id == Offer.merchant_id)
+            .where(Offer.id.in_(offer_ids))
+        )
+        found.offers = {r.id: (r.name, r.title, r.title_en) for r in rows_o}
+    accounts = {a for t in every for a in (t.debit_account_id, t.credit_account_id)}
+    rows_m = await session.execute(
+        sa.select(Account.id, Merchant.name)
+        .join(Merchant, Merchant.id == Account.owner_id)
+        .where(Account.id.in_(accounts), Account.kind == AccountKind.MERCHANT)
+    )
+    found.merchants = {r.id: r.name for r in rows_m}
+    return found
+
+
+def referenced_id(reference: str | None, prefix: str) -> int | None:
+    if reference and reference.startswith(prefix) and reference[len(prefix) :].isdigit():
+        return int(reference[len(prefix) :])
+    return None

@@ -50,11 +50,35 @@ class WalletOut(BaseModel):
     expiring_30d: int = Field(description="unreserved coins of lots that expire within the next 30 days")
 
 
+class ReasonExplained(BaseModel):
+    """A reason code and why it applies to this action, in the request's language, with its numbers."""
+
+    code: str = Field(description="the reason code, as listed in `reasons`")
+    text: str = Field(
+        description="the explanation in the language of Accept-Language (default Chinese), with the "
+        "action's numbers where it has them, e.g. 速度不合理：5.0 公里用时 2 分钟 / Implausible speed: "
+        "5.0 km in 2 minutes"
+    )
+
+
 class ActionOut(BaseModel):
-    """One action of the resident, as assessed by its methodology."""
+    """One action of the resident, as assessed by its methodology; names and explanations in the language of
+    Accept-Language (default Chinese)."""
 
     id: int = Field(description="the action's id")
     methodology_id: str = Field(description="id of the methodology that assessed the action")
+    title: str = Field(
+        max_length=200,
+        description="what to show as the action's headline: the methodology's name and the action's size, "
+        "e.g. 公交出行 5.0 km / Bus trip 5.0 km",
+    )
+    methodology_name: str = Field(max_length=120, description="the methodology's name in the language")
+    summary: str | None = Field(
+        max_length=40, description="the action's size (e.g. 5.0 km, 12.5 kWh); null when it has none"
+    )
+    family_name: str | None = Field(
+        max_length=60, description="the plan's family the action counts in, named in the language"
+    )
     status: ActionStatus = Field(
         description="accepted: grams and coins were credited; rejected: see `reasons`, nothing credited"
     )
@@ -64,7 +88,18 @@ class ActionOut(BaseModel):
             "documents each code"
         )
     )
+    reasons_explained: list[ReasonExplained] = Field(
+        description="each reason code of `reasons`, explained in the language; empty when accepted"
+    )
     occurred_at: dt.datetime = Field(description="when the action took place (ISO 8601 timestamp, UTC)")
+    claimed_grams: int = Field(
+        ge=0,
+        description="grams CO2e the evidence was worth by the methodology's formula, before checks and caps "
+        "(a rejected action shows what was claimed here, and 0 in credited_grams)",
+    )
+    credited_grams: int = Field(
+        ge=0, description="grams CO2e credited, after checks and caps; 0 when rejected (same as `grams`)"
+    )
     grams: int = Field(description="grams CO2e avoided credited to the action, after caps; 0 when rejected")
     coins: int = Field(
         description=(
@@ -74,8 +109,8 @@ class ActionOut(BaseModel):
     breakdown: dict[str, Any] = Field(
         description=(
             "how the grams were computed: the methodology's quantity breakdown (formula, inputs, factors, "
-            "exact grams...) plus `caps` (the caps applied) and `credited_grams`; the keys of the "
-            "breakdown depend on the methodology"
+            "exact grams...) with its result as `claimed_grams`, plus `caps` (the caps applied) and "
+            "`credited_grams` (as on the action); the keys of the breakdown depend on the methodology"
         )
     )
 
@@ -85,6 +120,24 @@ class ActionPage(BaseModel):
 
     items: list[ActionOut] = Field(description="the actions, latest `occurred_at` first")
     next_cursor: str | None = Field(description=CURSOR)
+
+
+CounterpartKind = Literal["action", "offer", "merchant", "expiry", "city"]
+
+
+class Counterpart(BaseModel):
+    """What a transfer was for, named for a person in the language of Accept-Language (default Chinese)."""
+
+    kind: CounterpartKind = Field(
+        description="action: credit for an action; offer: a voucher of an offer; merchant: a pay-code "
+        "charge; expiry: coins expired; city: the platform itself (e.g. demo coins)"
+    )
+    name: str = Field(
+        max_length=300,
+        description="e.g. 公交出行 5.0 km, 茶馆 · 绿茶一杯, 退款 · 茶馆 (a reversal names what it undoes)",
+    )
+    action_id: int | None = Field(default=None, description="the action credited, when kind is action")
+    offer_id: int | None = Field(default=None, description="the offer, when kind is offer")
 
 
 class TransferOut(BaseModel):
@@ -105,6 +158,7 @@ class TransferOut(BaseModel):
             "charge <id>); null when there is none"
         )
     )
+    counterpart: Counterpart = Field(description="what the transfer was for, readable")
     created_at: dt.datetime = Field(description="when the transfer was posted (ISO 8601 timestamp, UTC)")
 
 
