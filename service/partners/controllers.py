@@ -271,10 +271,28 @@ def _cursor(value: str | None) -> int:
     return after_id(value) if value else 0
 
 
-def _binding_out(binding: Binding, reprocessed: int | None = None) -> BindingOut:
+async def _partner_names(session: AsyncSession, bindings: list[Binding]) -> dict[int, str]:
+    """The name of each bound partner (a resident binds to few partners: one lookup each, from the
+    session's identity map when already loaded)."""
+    names = {}
+    for partner_id in {b.partner_id for b in bindings}:
+        partner = await session.get(Partner, partner_id)
+        names[partner_id] = partner.name if partner is not None else str(partner_id)
+    return names
+
+
+async def _bindings_out(
+    session: AsyncSession, bindings: list[Binding], reprocessed: int | None = None
+) -> list[BindingOut]:
+    names = await _partner_names(session, bindings)
+    return [_binding_out(b, names[b.partner_id], reprocessed) for b in bindings]
+
+
+def _binding_out(binding: Binding, partner_name: str, reprocessed: int | None = None) -> BindingOut:
     return BindingOut(
         id=binding.id,
         partner_id=binding.partner_id,
+        partner_name=partner_name,
         created_at=binding.created_at,
         unbound_at=binding.unbound_at,
         reprocessed=reprocessed,
@@ -362,18 +380,16 @@ class BindingController(Controller):
             settings.partners.batch_size,
             utcnow(),
         )
-        return _binding_out(binding, reprocessed)
+        return (await _bindings_out(db_session, [binding], reprocessed))[0]
 
     @get("", operation_id="me_bindings_list", summary="The resident's bindings")
     async def list_all(
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
     ) -> list[BindingOut]:
-        return [
-            _binding_out(b)
-            for b in await PartnerRepository(db_session).bindings_of(
-                await active_resident_id(db_session, principal)
-            )
-        ]
+        resident_id = await active_resident_id(db_session, principal)
+        return await _bindings_out(
+            db_session, list(await PartnerRepository(db_session).bindings_of(resident_id))
+        )
 
     @delete("/{binding_id:int}", operation_id="me_bindings_delete", status_code=200, summary="Unbind")
     async def remove(
@@ -382,6 +398,6 @@ class BindingController(Controller):
         principal: NamedDependency[Principal],
         binding_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
     ) -> BindingOut:
-        return _binding_out(
-            await unbind(db_session, await active_resident_id(db_session, principal), binding_id, utcnow())
-        )
+        resident_id = await active_resident_id(db_session, principal)
+        binding = await unbind(db_session, resident_id, binding_id, utcnow())
+        return (await _bindings_out(db_session, [binding]))[0]

@@ -145,6 +145,7 @@ class BindingOut(BaseModel):
 
     id: int = Field(description="the binding's id")
     partner_id: int = Field(description="id of the partner")
+    partner_name: str = Field(max_length=100, description="the partner's name, as the city registered it")
     created_at: dt.datetime = Field(description="when the binding was made (ISO 8601 timestamp, UTC)")
     unbound_at: dt.datetime | None = Field(
         description="when the resident unbound it (ISO 8601 timestamp, UTC); null while bound"

@@ -76,6 +76,7 @@ async def test_batch_is_acknowledged_per_event_then_unclaimed_then_credited_on_b
     bound = await client.post("/v1/me/bindings", json={"token": link.json()["token"]}, headers=resident)
     assert bound.status_code == 201, bound.text
     assert bound.json()["reprocessed"] == 2
+    assert bound.json()["partner_name"] == "Gongqing Bus"
     await drain(app)
     first, second = (
         (await partner.get(client, "/events/e1")).json(),
@@ -188,12 +189,13 @@ async def test_one_resident_per_subject_and_unbinding_stops_future_credits(clien
     assert (await client.delete(f"/v1/me/bindings/{bound['id']}", headers=bob)).status_code == 404
     removed = await client.delete(f"/v1/me/bindings/{bound['id']}", headers=alice)
     assert removed.json()["unbound_at"] is not None
+    assert removed.json()["partner_name"] == "Gongqing Bus"
     await partner.post(client, "/events", {"events": [event("u2", subject="card-x", minutes_ago=100)]})
     await drain(app)
     assert (await partner.get(client, "/events/u2")).json()["status"] == "unclaimed"
     assert (await partner.get(client, "/events/u1")).json()["status"] == "credited", "history is kept"
     listed = (await client.get("/v1/me/bindings", headers=alice)).json()
-    assert [b["id"] for b in listed] == [bound["id"]]
+    assert [(b["id"], b["partner_name"]) for b in listed] == [(bound["id"], "Gongqing Bus")]
 
 
 async def test_freshness_is_judged_when_the_report_arrived_not_when_a_worker_reaches_it(
