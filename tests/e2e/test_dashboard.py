@@ -20,6 +20,8 @@ from tests.e2e.test_cli import environment, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Read at import, before tests/conftest.py cleans the session's environment of TANBI_ variables.
+ARTIFACTS_TO = os.environ.get("TANBI_ARTIFACTS")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Enough residents that some districts pass k = 10 this month and some do not.
 RESIDENTS = 150
@@ -72,9 +74,10 @@ def browser():  # type: ignore[no-untyped-def]
         launched.close()
 
 
-def open_page(browser, base: str, path: str):  # type: ignore[no-untyped-def]
+def open_page(browser, base: str, path: str, viewport: tuple[int, int] = (1280, 900)):  # type: ignore[no-untyped-def]
     """A page whose every request off the service is refused and recorded, as are console errors."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # shorter than the page: a scrollbar
+    width, height = viewport  # the default is shorter than the page: a scrollbar
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
     page.outside, page.errors = [], []
 
     def route(route) -> None:  # type: ignore[no-untyped-def]
@@ -236,3 +239,177 @@ def test_the_api_docs_render_from_the_service_alone(browser, served) -> None:  #
     page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)  # the operations were drawn
     assert page.outside == []
     assert page.errors == []
+
+
+PHONE = (390, 844)
+# Every element with text of its own whose text overflows its box (scrollWidth past clientWidth, or the
+# text's own rectangle past the element's), outside the tables' scrolling boxes.
+CLIPPED = """() => {
+    const out = [];
+    for (const node of document.querySelectorAll("body *")) {
+        if (node.closest(".table-box") || !node.getClientRects().length) continue;
+        const own = [...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim());
+        if (!own) continue;
+        const box = node.getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const text = range.getBoundingClientRect();
+        const style = getComputedStyle(node);
+        if (style.display === "none" || style.visibility === "hidden") continue;
+        if (node.scrollWidth > node.clientWidth + 1 && style.overflowX !== "visible" && node.clientWidth) {
+            out.push({tag: node.tagName, id: node.id, text: node.textContent.slice(0, 40), why: "scroll"});
+        } else if (text.right > box.right + 1 || text.left < box.left - 1 || text.right > innerWidth) {
+            out.push({tag: node.tagName, id: node.id, text: node.textContent.slice(0, 40), why: "overflow"});
+        }
+    }
+    return out;
+}"""
+# Text colour against the background it is drawn on (the first opaque one up the tree), WCAG's formula.
+CONTRAST = """() => {
+    const rgb = (value) => value.match(/[\\d.]+/g).map(Number);
+    const linear = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+    const lum = ([r, g, b]) => [r, g, b].map(linear)
+        .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (node) => {
+        for (; node; node = node.parentElement) {
+            const c = rgb(getComputedStyle(node).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c;
+        }
+        return [255, 255, 255];
+    };
+    const out = [];
+    for (const node of document.querySelectorAll("body *")) {
+        if (!node.getClientRects().length || getComputedStyle(node).display === "none") continue;
+        if (![...node.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim())) continue;
+        const [a, b] = [lum(rgb(getComputedStyle(node).color)), lum(background(node))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const text = node.textContent.slice(0, 30);
+        if (ratio < 4.5) out.push({tag: node.tagName, id: node.id, text, ratio});
+    }
+    return out;
+}"""
+
+
+def _artifact(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The full-page screenshot, in the test's tmp dir and in TANBI_ARTIFACTS (or test-artifacts/)."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    folder = Path(ARTIFACTS_TO) if ARTIFACTS_TO else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(shot.read_bytes())
+    return shot
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_on_a_phone_nothing_overlaps_or_is_clipped(
+    browser, served, api, tmp_path: Path, language: str
+) -> None:  # type: ignore[no-untyped-def]
+    base, key = served
+    page = open_page(browser, base, "/dashboard", PHONE)
+    if language == "en":
+        page.click("#language")
+    page.evaluate(f"sessionStorage.setItem('tanbi.cityKey', {json.dumps(key)})")
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']", state="attached", timeout=30_000)
+    assert page.get_attribute("html", "lang") == ("zh-CN" if language == "zh" else "en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]  # no sideways scrolling
+
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll(".chart")].map((n) => {
+            const r = n.getBoundingClientRect();
+            return {id: n.id, left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+        })"""
+    )
+    assert len(boxes) == 5
+    for n, a in enumerate(boxes):
+        assert a["left"] >= 0, a
+        assert a["right"] <= PHONE[0], a
+        for b in boxes[n + 1 :]:
+            apart = (
+                a["right"] <= b["left"]
+                or b["right"] <= a["left"]
+                or a["bottom"] <= b["top"]
+                or b["bottom"] <= a["top"]
+            )
+            assert apart, (a, b)
+    # The gauges stack on a phone (side by side they overlapped), and each is its own row.
+    assert page.evaluate("window.tanbiGauges") == {"columns": 1, "rows": len(api["summary"]["targets"])}
+    # Every bar keeps its category label (none dropped for room), coins included.
+    labels = page.evaluate(
+        """() => Object.fromEntries(["families", "districts", "coins"].map((name) => {
+            const axis = window.tanbiDashboard.charts[name].getModel().getComponent("xAxis", 0).axis;
+            return [name, [axis.getViewLabels().length, axis.scale.count()]];
+        }))"""
+    )
+    for name, (shown, categories) in labels.items():
+        assert shown == categories, name
+    assert drawn(page, "coins")["series"][0]["data"] == [
+        api["summary"]["coins"][k] for k in ("issued", "redeemed", "expired", "outstanding")
+    ]
+    assert page.evaluate(CLIPPED) == []
+    assert page.evaluate(CONTRAST) == []
+
+    # Beijing time beside the city's date, and tonnes with two decimals.
+    as_of = page.text_content("#as-of") or ""
+    assert "北京时间" in as_of
+    assert "Beijing time (UTC+8)" in as_of
+    made = dt.datetime.fromisoformat(api["summary"]["as_of"]).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert made.strftime("%Y-%m-%d") in as_of
+    year = page.text_content("#year-grams") or ""
+    if api["summary"]["this_year"]["grams"] >= 10_000:
+        assert year.endswith(" t CO2e"), year
+        assert len(year.split(" ")[0].split(".")[1]) == 2, year
+
+    # Gauges pass 100 %: the arc is full, the number is the progress as it is.
+    gauges = page.evaluate(
+        """() => window.tanbiDashboard.charts.targets.getOption().series.map((s) =>
+            ({id: s.id, value: s.data[0].value, shown: s.detail.formatter(s.data[0].value)}))"""
+    )
+    for gauge, target in zip(gauges, api["summary"]["targets"], strict=True):
+        percent = round(target["progress"] * 100, 1)
+        assert gauge["value"] == min(100, percent)
+        assert gauge["shown"].replace(",", "") == f"{percent:g}%", gauge
+
+    # A table and a CSV per chart, of the numbers drawn.
+    for name in ("trend", "districts", "coins", "families", "targets"):
+        page.click(f"#table-{name}")
+        assert page.is_visible(f"#table-box-{name} table"), name
+        with page.expect_download() as download:
+            page.click(f"#csv-{name}")
+        path = download.value.path()
+        text = Path(path).read_text(encoding="utf-8-sig")
+        assert text.splitlines() == page.evaluate(f"window.tanbiCsv({json.dumps(name)})"), name
+    coins_csv = page.evaluate("window.tanbiCsv('coins')")
+    assert coins_csv[0] == "kind,kind_name,coins"
+    assert coins_csv[1].startswith("issued,")
+    assert coins_csv[1].endswith(f",{api['summary']['coins']['issued']}")
+    districts_csv = page.evaluate("window.tanbiCsv('districts')")
+    assert districts_csv[0] == "district,district_name,grams,co2e_kg,participants,suppressed"
+    assert page.evaluate(CLIPPED) == []  # the open tables scroll inside their boxes
+    assert page.outside == []
+    assert page.errors == []
+
+    page.click("#table-trend")  # the screenshot shows the page as it opens, tables closed
+    for name in ("districts", "coins", "families", "targets"):
+        page.click(f"#table-{name}")
+    shot = _artifact(page, tmp_path, f"dashboard-phone-{language}.png")
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_wrong_key_error_is_in_both_languages(browser, served) -> None:  # type: ignore[no-untyped-def]
+    base, _key = served
+    page = open_page(browser, base, "/dashboard", PHONE)
+    page.wait_for_selector("body[data-ready='sign-in']", state="attached")
+    page.fill("#api-key", "ck_not-a-key")
+    page.click("#sign-in button")
+    page.wait_for_selector("#sign-in-error:not(:empty)")
+    assert page.is_visible("#sign-in-error .zh")
+    assert "密钥无效" in (page.text_content("#sign-in-error .zh") or "")
+    assert page.evaluate(CONTRAST) == []  # the sign-in button's text included
+    page.click("#language")
+    assert page.is_visible("#sign-in-error .en")
+    assert not page.is_visible("#sign-in-error .zh")
+    assert page.text_content("#sign-in button .en") == "Sign in"
+    assert page.is_visible("#sign-in button .en")
+    assert page.evaluate(CONTRAST) == []
+    assert page.evaluate(CLIPPED) == []
