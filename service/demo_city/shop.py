@@ -18,21 +18,39 @@ async def merchant_and_city_user(settings: Settings, database: Any, queue: JobQu
     from service.identity.city_users import add_city_user
     from service.merchants.admin import add_merchant
     from service.merchants.models import Offer
+    from service.merchants.profiles import update_profile
 
     now = utcnow()
     async with unit_of_work(database, queue) as session:
         merchant_id, merchant_key = await add_merchant(session, "青城茶社 Qingcheng Tea House")
+        await update_profile(
+            session,
+            merchant_id,
+            {
+                "address": "江西省九江市共青城市青年大道 1 号",
+                "latitude": 29.2483,  # the town centre (WGS 84)
+                "longitude": 115.8054,
+                "category": "drinks",
+            },
+            "demo",
+        )
         offers = []
-        for title, price, stock in (("绿茶一杯 A cup of green tea", 30, 800), ("帆布袋 Canvas tote", 80, 50)):
+        for zh, en, price, stock in (
+            ("绿茶一杯", "A cup of green tea", 30, 800),
+            ("帆布袋", "Canvas tote", 80, 50),
+        ):
             offers.append(
                 Offer(
                     merchant_id=merchant_id,
-                    title=title,
+                    title=zh,
+                    title_en=en,
                     description="",
                     price=price,
                     stock_total=stock,
                     stock_left=stock,
-                    per_resident_limit=2,
+                    # A sign-in resident has had a cup and holds another (demo_city._sign_in_vouchers), and
+                    # may also be one of the residents spending here at random: three, not two.
+                    per_resident_limit=3,
                     valid_from=now,
                     valid_until=now + dt.timedelta(days=180),
                     active=True,

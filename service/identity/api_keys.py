@@ -2,7 +2,10 @@
 
 Keys are made by ``service.merchants.admin`` and ``service.identity.city_users``, shown once and stored as
 SHA-256; a till or a dashboard trades its key for an access token (``POST /v1/auth/api-key``) and calls
-with that, so a leaked token expires within 15 minutes.
+with that, so a leaked token expires within 15 minutes. A merchant's till also gets a refresh token, rotated
+on each use like a resident's (a spent one coming back revokes its family), so a till stays signed in
+without keeping the key at hand; rotating the merchant's key (``tanbi merchant rotate-key``) revokes every
+refresh token of that merchant. City users trade their key again instead.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ def new_key(prefix: str) -> str:
 
 async def exchange(session: AsyncSession, tokens: TokenService, api_key: str, now: dt.datetime) -> str:
     """An access token for the key's merchant or city user; 401 ``invalid_api_key`` otherwise."""
+    return tokens.issue_access(await key_principal(session, api_key), now)
+
+
+async def key_principal(session: AsyncSession, api_key: str) -> Principal:
+    """The merchant or city user the key belongs to; 401 ``invalid_api_key`` otherwise."""
     digest = hash_token(api_key)
     principal: Principal | None = None
     if api_key.startswith(MERCHANT_PREFIX):
@@ -43,4 +51,4 @@ async def exchange(session: AsyncSession, tokens: TokenService, api_key: str, no
         principal = Principal(str(row[0]), Role(row[1])) if row is not None else None
     if principal is None:
         raise Unauthorized("this API key is not valid", code="invalid_api_key")
-    return tokens.issue_access(principal, now)
+    return principal

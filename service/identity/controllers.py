@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.city.districts import checked
 from service.db.base import utcnow
 from service.errors import NotFound
-from service.identity.api_keys import exchange
+from service.identity.api_keys import key_principal
 from service.identity.guards import authenticate, provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.schemas import (
@@ -98,13 +98,20 @@ class AuthController(Controller):
     async def api_key_login(
         self,
         request: Request,  # type: ignore[type-arg]
+        identity: NamedDependency[IdentityService],
         db_session: NamedDependency[AsyncSession],
         data: Annotated[ApiKeyLogin, Body()],
     ) -> AccessTokenOut:
         await limit(request, "sign_in", client_ip(request))
         services = request.app.state.services
-        token = await exchange(db_session, services.tokens, data.api_key, utcnow())
-        return AccessTokenOut(access_token=token, expires_in=services.settings.auth.access_ttl_seconds)
+        principal = await key_principal(db_session, data.api_key)
+        ttl = services.settings.auth.access_ttl_seconds
+        if principal.role == Role.MERCHANT:  # a till stays signed in by rotating its refresh token
+            pair = await identity.issue(principal, utcnow())
+            return AccessTokenOut(
+                access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=ttl
+            )
+        return AccessTokenOut(access_token=services.tokens.issue_access(principal, utcnow()), expires_in=ttl)
 
     @post("/refresh", operation_id="auth_refresh", status_code=200, summary="Rotate a refresh token")
     async def refresh(

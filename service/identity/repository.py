@@ -81,3 +81,13 @@ class IdentityRepository:
             .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+    async def revoke_subject(self, subject: str, role: str, now: dt.datetime) -> None:
+        """Revoke every refresh token of one principal (a merchant whose key was rotated)."""
+        await self.session.execute(
+            sa.update(RefreshToken)
+            .where(
+                RefreshToken.subject == subject, RefreshToken.role == role, RefreshToken.revoked_at.is_(None)
+            )
+            .values(revoked_at=now)
+        )

@@ -49,9 +49,18 @@ class ApiKeyLogin(StrictBody):
 
 
 class AccessTokenOut(BaseModel):
-    """An access token without a refresh token (API-key sign-in): trade the key again when it expires."""
+    """An access token from an API key. A merchant's till also gets a refresh token; a city user trades the
+    key again when the access token expires."""
 
     access_token: str = Field(description="a signed JWT; send it as 'Authorization: Bearer <access_token>'")
+    refresh_token: str | None = Field(
+        default=None,
+        description=(
+            "merchants only (null for city users and auditors): opaque and single-use, pass it to "
+            "POST /v1/auth/refresh for the next pair (30 days by default). Presenting a spent one revokes "
+            "that sign-in's refresh tokens, and rotating the merchant's key revokes all of them"
+        ),
+    )
     token_type: Literal["bearer"] = Field(
         default="bearer", description="always bearer (OAuth 2.0 token type)"
     )

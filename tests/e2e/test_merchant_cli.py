@@ -58,3 +58,47 @@ def test_cli_keys_work_end_to_end_on_the_embedded_default(tmp_path: Path) -> Non
             f"{base}/v1/offers", headers={"Authorization": f"Bearer {resident['access_token']}"}
         )
         assert offer["id"] in [o["id"] for o in listed.json()["items"]]
+
+
+def test_rotate_key_and_profile_through_the_cli(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    assert run(env, "migrate").returncode == 0
+    shop = json.loads(run(env, "merchant", "add", "Tea House", "--json").stdout)
+    where = ("--address", "青年大道 1 号", "--lat", "29.25", "--lng", "115.8", "--category", "drinks")
+    profile = run(
+        env, "merchant", "profile", "Tea House", *where, "--image-url", "https://img.example.cn/t.jpg"
+    )
+    assert profile.returncode == 0, profile.stderr
+    assert json.loads(profile.stdout)["location"] == {"lat": 29.25, "lng": 115.8}
+    half = run(env, "merchant", "profile", str(shop["id"]), "--lat", "29.25")
+    assert half.returncode != 0
+    assert "latitude and longitude together" in half.stderr
+    unknown = run(env, "merchant", "rotate-key", "No Such Shop")
+    assert unknown.returncode != 0
+    assert "no merchant" in unknown.stderr
+
+    with serving(env) as (base, _):
+        till = httpx.post(f"{base}/v1/auth/api-key", json={"api_key": shop["api_key"]}).json()
+        seen = httpx.get(
+            f"{base}/v1/merchant/profile", headers={"Authorization": f"Bearer {till['access_token']}"}
+        ).json()
+        assert (seen["address"], seen["category"]) == ("青年大道 1 号", "drinks")
+        refreshed = httpx.post(f"{base}/v1/auth/refresh", json={"refresh_token": till["refresh_token"]})
+        assert refreshed.status_code == 200, refreshed.text
+
+        rotated = run(env, "merchant", "rotate-key", "Tea House")
+        assert rotated.returncode == 0, rotated.stderr
+        lines = dict(
+            line.split(None, 1) for line in rotated.stdout.splitlines() if line.startswith(("id", "api_key"))
+        )
+        assert lines["id"] == str(shop["id"])
+        assert lines["api_key"].startswith("mk_")
+        assert "not shown again" in rotated.stdout
+        old = httpx.post(f"{base}/v1/auth/api-key", json={"api_key": shop["api_key"]})
+        assert (old.status_code, old.json()["code"]) == (401, "invalid_api_key")
+        stale = httpx.post(
+            f"{base}/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]}
+        )
+        assert (stale.status_code, stale.json()["code"]) == (401, "invalid_refresh_token")
+        new = httpx.post(f"{base}/v1/auth/api-key", json={"api_key": lines["api_key"]})
+        assert new.status_code == 200, new.text

@@ -51,7 +51,7 @@ async def test_a_merchant_key_is_stored_hashed_audited_and_traded_for_a_merchant
             {"name": "Tea House"},
         )
     token = await _trade(client, key)
-    assert token.keys() == {"access_token", "token_type", "expires_in"}
+    assert token.keys() == {"access_token", "refresh_token", "token_type", "expires_in"}  # a till refreshes
     assert (token["token_type"], token["expires_in"]) == ("bearer", 900)
     assert tokens.verify_access(token["access_token"]) == Principal(str(merchant_id), Role.MERCHANT)
     # It passes requires(Role.MERCHANT) and is refused by routes of other roles.
