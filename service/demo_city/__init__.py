@@ -17,6 +17,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from service.db.base import table, utcnow
 from service.db.dialect import dialect_for
 from service.demo_city import season
@@ -273,16 +275,27 @@ async def _pv_systems(
 async def _sign_in_vouchers(
     settings: Settings, database: Any, queue: JobQueue, merchant_id: int, offer_id: int, sign_in: list[int]
 ) -> int:
-    """Each sign-in resident has had a cup of tea (a voucher consumed at the counter) and holds a second."""
-    from service.merchants.vouchers import claim, consume
+    """Each sign-in resident has had a cup of tea (a voucher consumed at the counter) and holds another, as
+    far as the offer's per-resident limit allows beside what the shop's other spending gave them."""
+    from service.merchants.models import Offer, Voucher
+    from service.merchants.vouchers import LIVE, claim, consume
 
     now, claimed = utcnow(), 0
     async with unit_of_work(database, queue) as session:
+        limit = (await session.get(Offer, offer_id)).per_resident_limit  # type: ignore[union-attr]
         for resident_id in sign_in:
-            used = await claim(session, settings, resident_id, offer_id, now)
-            await consume(session, settings, merchant_id, used.code, now)
-            await claim(session, settings, resident_id, offer_id, now)
-            claimed += 2
+            taken = await session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Voucher)
+                .where(
+                    Voucher.offer_id == offer_id, Voucher.resident_id == resident_id, Voucher.status.in_(LIVE)
+                )
+            )
+            for n in range(int(taken or 0), min(limit, 2)):
+                voucher = await claim(session, settings, resident_id, offer_id, now)
+                if n == 0:
+                    await consume(session, settings, merchant_id, voucher.code, now)
+                claimed += 1
     return claimed
 
 
