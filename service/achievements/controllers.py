@@ -61,10 +61,12 @@ class AchievementController(Controller):
         resident = await active_resident(db_session, principal.resident_id)
         actions = await derive.counted(db_session, resident.id, settings.zone)
         grams = sum(a.grams for a in actions)
+        month = utcnow().astimezone(settings.zone).date().replace(day=1)
         level, following = level_of(grams)
         standing = await derive.standing(db_session, resident.id, resident.district, grams)
         return AchievementsOut(
             lifetime_grams=grams,
+            this_month_grams=sum(a.grams for a in actions if a.day >= month),
             level=_level(level),
             next_level=_level(following) if following else None,
             grams_to_next_level=following.from_grams - grams if following else None,

@@ -63,6 +63,9 @@ class AchievementsOut(_Out):
     """Level, medals, trees and district standing, all from the resident's credited actions."""
 
     lifetime_grams: int = Field(description="grams CO2e of every accepted, unreversed action", ge=0)
+    this_month_grams: int = Field(
+        description="grams CO2e of this calendar month (the city's time zone), for a home screen", ge=0
+    )
     level: LevelOut = Field(description="the level reached")
     next_level: LevelOut | None = Field(description="the level after it; null at the top")
     grams_to_next_level: int | None = Field(description="grams still needed for next_level", ge=0)
