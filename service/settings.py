@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -126,6 +127,9 @@ class RedeemSettings(BaseModel):
     # On PostgreSQL, claims and charges run as one call of the database functions (migration 0007);
     # false forces the Python path there too (the twin the functions are tested against).
     database_functions: bool = True
+    # What the city pays a merchant per coin received, in yuan (TANBI_REDEEM__YUAN_PER_COIN): merchants'
+    # statements show each figure in yuan at this rate. Default 0.01 (one fen a coin).
+    yuan_per_coin: Decimal = Field(default=Decimal("0.01"), ge=0, le=1000, decimal_places=6)
 
 
 class RateLimitSettings(BaseModel):

@@ -16,6 +16,7 @@ from service.errors import Invalid
 from service.http.cache import CachePolicy, cacheable, cached_response, json_body, response_cache
 from service.http.csv_response import attachment, csv_alternative, csv_response, wants_csv
 from service.http.dates import query_date
+from service.http.i18n import language_of
 from service.http.pagination import after_id, next_cursor
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
@@ -47,8 +48,15 @@ from service.ratelimit import limit
 STATEMENT_FROM = "the statement's first day, a local date (YYYY-MM-DD)"
 STATEMENT_TO = "the statement's last day, included (YYYY-MM-DD; at most 366 days after from)"
 STATEMENT_CSV = (
-    "CSV (UTF-8 with a byte-order mark): a header row date, charges, charge_coins, vouchers, voucher_coins, "
-    "refunds, refund_coins, net_coins; one row per day; then a row whose date is total"
+    "CSV (UTF-8 with a byte-order mark). rows=lines (default): a header row time, date, kind, transfer_id, "
+    "coins, balance, yuan, balance_yuan; an opening row, a row per transfer, a closing row. rows=days: "
+    "a header row date, charges, charge_coins, vouchers, voucher_coins, refunds, refund_coins, net_coins, "
+    "net_yuan; a row per day, then a row whose date is total. Headers and kinds are Chinese with lang=zh "
+    "(or an Accept-Language preferring zh when lang is not given)"
+)
+STATEMENT_LANG = (
+    "language of the CSV's headers and kinds: zh or en; without it, Accept-Language decides when sent, "
+    "else en (the column names scripts read)"
 )
 
 ID = Parameter(ge=1, le=2**63 - 1)
@@ -225,7 +233,7 @@ class MerchantController(Controller):
     @get(
         "/statements",
         operation_id="merchant_statements",
-        summary="Coins received per day (JSON or CSV)",
+        summary="Statement: every transfer, per-day totals, opening and closing balances, in coins and yuan",
         description="Send `format=csv` or `Accept: text/csv` for CSV.",
         operation_class=csv_alternative(STATEMENT_CSV),
         response_headers=[attachment("statement-<from>-<to>.csv")],
@@ -240,13 +248,24 @@ class MerchantController(Controller):
         format_: Annotated[
             Literal["json", "csv"] | None, QueryParameter(name="format", description="json (default) or csv")
         ] = None,
+        rows: Annotated[
+            Literal["lines", "days"], QueryParameter(description="CSV only: a row per transfer, or per day")
+        ] = "lines",
+        lang: Annotated[Literal["zh", "en"] | None, QueryParameter(description=STATEMENT_LANG)] = None,
     ) -> Response[StatementOut]:
         start, end = query_date(from_, "from"), query_date(to, "to")
         if end < start or (end - start).days > 366:
             raise Invalid("give a range of at most 367 days with from <= to", code="invalid_range")
-        result = await statement(db_session, int(principal.subject), start, end, _settings(request).zone)
+        settings = _settings(request)
+        result = await statement(
+            db_session, int(principal.subject), start, end, settings.zone, settings.redeem.yuan_per_coin
+        )
         if format_ == "csv" or wants_csv(request):
-            return csv_response(result.as_csv(), f"statement-{start}-{end}.csv")
+            if lang is None and "accept-language" in request.headers:
+                lang = language_of(request).value
+            zh = lang == "zh"
+            body = result.lines_csv(zh) if rows == "lines" else result.days_csv(zh)
+            return csv_response(body, f"statement-{start}-{end}.csv")
         return Response(result.as_json())
 
 

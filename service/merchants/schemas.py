@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -292,6 +292,30 @@ class StatementTotalsOut(BaseModel):
     refunds: int = Field(description="refunds given back to residents")
     refund_coins: int = Field(description="coins those refunds returned")
     net_coins: int = Field(description="charge_coins + voucher_coins - refund_coins")
+    net_yuan: str = Field(
+        description="net_coins in yuan at yuan_per_coin, rounded half up to the fen (decimal string: 12.30)"
+    )
+
+
+class StatementLineOut(BaseModel):
+    """One transfer on the merchant's accounts, with the balance after it."""
+
+    transfer_id: int = Field(description="id of the ledger transfer")
+    at: dt.datetime = Field(description="when it was made (ISO 8601 timestamp, UTC)")
+    date: dt.date = Field(description="its local day (YYYY-MM-DD, the city's time zone)")
+    kind: Literal["charge", "voucher", "refund", "other"] = Field(
+        description=(
+            "charge: coins taken with a pay-code; voucher: a consumed voucher; refund: coins returned to a "
+            "resident; other: any other transfer into the merchant's accounts"
+        )
+    )
+    coins: int = Field(description="coins in (positive) or out (negative)")
+    balance: int = Field(
+        description="the merchant's coins after this line: opening_balance plus the lines so far"
+    )
+    yuan: str = Field(
+        description="coins in yuan at yuan_per_coin, rounded half up to the fen (decimal string)"
+    )
 
 
 class StatementDayOut(StatementTotalsOut):
@@ -314,10 +338,21 @@ _StatementRange = create_model(
 
 
 class StatementOut(_StatementRange):
-    """Coins received per local day, from the ledger's transfers on the merchant's accounts."""
+    """Every transfer on the merchant's accounts in the period and the coins per local day, from the
+    ledger; opening_balance plus the lines' coins is closing_balance."""
 
     merchant_id: int = Field(description="the merchant this statement is for (the caller)")
+    yuan_per_coin: str = Field(
+        description="the city's rate: yuan paid per coin (setting redeem.yuan_per_coin; a decimal string)"
+    )
     opening_balance: int = Field(description="the merchant's coins before the first day")
-    closing_balance: int = Field(description="opening_balance + totals.net_coins: coins after the last day")
+    opening_yuan: str = Field(description="opening_balance in yuan, rounded half up to the fen")
+    closing_balance: int = Field(
+        description="the merchant's coins after the last day: opening_balance + totals.net_coins"
+    )
+    closing_yuan: str = Field(
+        description="closing_balance in yuan, rounded half up to the fen (not the sum of rounded lines)"
+    )
     totals: StatementTotalsOut = Field(description="the days' figures summed")
     days: list[StatementDayOut] = Field(description="every day of the range in order, zeros included")
+    lines: list[StatementLineOut] = Field(description="every transfer of the period, in time order")

@@ -53,15 +53,50 @@ async def test_statement_days_and_totals_match_the_ledger(client, database, sett
     assert just_today["opening_balance"] == 20
     assert just_today["opening_balance"] + just_today["totals"]["net_coins"] == just_today["closing_balance"]
 
-    as_csv = await client.get(f"/v1/merchant/statements?from={yesterday}&to={today}&format=csv", headers=till)
+    # Lines: every transfer with the running balance; yuan at the default 0.01 a coin.
+    assert [(x["kind"], x["coins"], x["balance"], x["yuan"]) for x in body["lines"]] == [
+        ("charge", 20, 20, "0.20"),
+        ("charge", 30, 50, "0.30"),
+        ("voucher", 15, 65, "0.15"),
+        ("refund", -30, 35, "-0.30"),
+    ]
+    assert (body["yuan_per_coin"], body["opening_yuan"], body["closing_yuan"]) == ("0.01", "0.00", "0.35")
+    assert body["totals"]["net_yuan"] == "0.35"
+    assert just_today["lines"][0]["balance"] == 20 + 30
+
+    as_csv = await client.get(
+        f"/v1/merchant/statements?from={yesterday}&to={today}&format=csv&rows=days", headers=till
+    )
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert [r["date"] for r in rows] == [str(yesterday), str(today), "total"]
-    assert int(rows[-1]["net_coins"]) == 35
+    assert (int(rows[-1]["net_coins"]), rows[-1]["net_yuan"]) == (35, "0.35")
     by_accept = await client.get(
         f"/v1/merchant/statements?from={today}&to={today}", headers=till | {"accept": "text/csv"}
     )
-    assert by_accept.content.decode("utf-8-sig").splitlines()[0].startswith("date,charges")
+    lines = list(csv.DictReader(io.StringIO(by_accept.content.decode("utf-8-sig"))))
+    assert [(r["kind"], r["coins"], r["balance"]) for r in lines] == [
+        ("opening", "", "20"),
+        ("charge", "30", "50"),
+        ("voucher", "15", "65"),
+        ("refund", "-30", "35"),
+        ("closing", "", "35"),
+    ]
+    zh = await client.get(f"/v1/merchant/statements?from={today}&to={today}&format=csv&lang=zh", headers=till)
+    table = list(csv.reader(io.StringIO(zh.content.decode("utf-8-sig"))))
+    assert table[0] == ["时间", "日期", "类型", "流水号", "碳币", "余额（碳币）", "金额（元）", "余额（元）"]
+    assert [row[2] for row in table[1:]] == ["期初余额", "付款码收款", "核销券", "退款", "期末余额"]
+    by_header = await client.get(
+        f"/v1/merchant/statements?from={today}&to={today}&format=csv&rows=days",
+        headers=till | {"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"},
+    )
+    assert by_header.content.decode("utf-8-sig").splitlines()[0].startswith("日期,付款码收款笔数")
+    assert by_header.content.decode("utf-8-sig").splitlines()[-1].startswith("合计,")
+    english = await client.get(
+        f"/v1/merchant/statements?from={today}&to={today}&format=csv&lang=en",
+        headers=till | {"accept-language": "zh-CN"},
+    )
+    assert english.content.decode("utf-8-sig").startswith("time,date,kind")
 
     backwards = await client.get(f"/v1/merchant/statements?from={today}&to={yesterday}", headers=till)
     assert (backwards.status_code, backwards.json()["code"]) == (422, "invalid_range")
