@@ -62,7 +62,7 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     },
     ("POST", "/v1/me/vouchers/{voucher_id}/cancel"): {
         404: ("voucher_not_found",),
-        409: ("voucher_cancelled",),
+        409: ("voucher_cancelled", "voucher_consumed", "voucher_lapsed"),
     },
     ("POST", "/v1/merchant/charges"): {
         404: ("paycode_unknown",),
