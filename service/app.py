@@ -32,7 +32,7 @@ from service.merchants.controllers import (
     ResidentOfferController,
 )
 from service.methodology.controllers import MethodologyController
-from service.notifications.controllers import NotificationController
+from service.notifications.controllers import MerchantNotificationController, NotificationController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
 from service.residents.controllers import ResidentController
 from service.services import start_services, stop_services
@@ -61,6 +61,7 @@ ROUTES = [
     MerchantDirectoryController,
     ResidentController,
     NotificationController,
+    MerchantNotificationController,
     CityController,
     dashboard,
     static_files,

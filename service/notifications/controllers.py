@@ -16,6 +16,8 @@ from service.identity.service import active_resident, active_resident_id
 from service.notifications import inbox
 from service.notifications.repository import NotificationRepository
 from service.notifications.schemas import (
+    MerchantNoticeOut,
+    MerchantNoticesOut,
     NotificationOut,
     NotificationPage,
     ReadIn,
@@ -134,3 +136,34 @@ class NotificationController(Controller):
             db_session, services.settings, resident, services.hash_key, data.template, data.code, utcnow()
         )
         return SubscriptionOut(template=data.template, kind=kind, remaining=remaining)  # type: ignore[arg-type]
+
+
+class MerchantNotificationController(Controller):
+    """A merchant's notices: the city's review of its offers, derived from the offers themselves."""
+
+    path = "/v1/merchant/notifications"
+    tags = ["merchant"]
+    guards = requires(Role.MERCHANT)
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("", operation_id="merchant_notifications_list", summary="Offers the city approved or rejected")
+    async def merchant_inbox(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> MerchantNoticesOut:
+        offers = await NotificationRepository(db_session).reviewed_offers(int(principal.subject))
+        notices = sorted((inbox.offer_reviewed(o) for o in offers), key=lambda n: n.key, reverse=True)
+        return MerchantNoticesOut(
+            items=[
+                MerchantNoticeOut(
+                    id=n.id,
+                    kind=n.kind,  # type: ignore[arg-type]
+                    at=n.at,
+                    offer_id=n.offer_id,  # type: ignore[arg-type]
+                    title_zh=n.title_zh,
+                    title_en=n.title_en,
+                    body_zh=n.body_zh,
+                    body_en=n.body_en,
+                )
+                for n in notices
+            ]
+        )

@@ -36,7 +36,7 @@ from service.notifications.repository import ActionRow, NotificationRepository, 
 
 EXPIRY_NOTICE = dt.timedelta(days=30)
 VOUCHER_NOTICE = dt.timedelta(days=3)
-KINDS = ("credits", "rejection", "expiring", "voucher_lapsing", "offer_approved")
+KINDS = ("credits", "rejection", "expiring", "voucher_lapsing", "offer_approved", "offer_rejected")
 TITLE = re.compile(r"^(?P<en>.*?)\s*\((?P<zh>[^()]*)\)\s*$")
 
 
@@ -198,7 +198,28 @@ def lapsing(voucher: VoucherRow, zone: ZoneInfo) -> Notice:
     )
 
 
+def offer_reviewed(offer: OfferRow) -> Notice:
+    """A merchant's notice: the city approved or rejected an offer's current revision."""
+    return offer_approved(offer) if offer.approved_at is not None else offer_rejected(offer)
+
+
+def offer_rejected(offer: OfferRow) -> Notice:
+    assert offer.rejected_at is not None
+    reason = offer.rejection_reason or ""
+    return Notice(
+        id=f"offer:{offer.id}:rejected:{offer.revision}",
+        kind="offer_rejected",
+        at=offer.rejected_at,
+        title_zh=f"优惠未通过审核：{offer.title}",
+        title_en=f"Offer rejected: {offer.title}",
+        body_zh=f"第 {offer.revision} 版被退回：{reason}。修改后将重新提交审核",
+        body_en=f"Revision {offer.revision} was sent back: {reason}. Change it and it is submitted again",
+        offer_id=offer.id,
+    )
+
+
 def offer_approved(offer: OfferRow) -> Notice:
+    assert offer.approved_at is not None
     return Notice(
         id=f"offer:{offer.id}:approved:{offer.revision}",
         kind="offer_approved",

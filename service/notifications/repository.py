@@ -51,7 +51,9 @@ class OfferRow:
     id: int
     title: str
     revision: int
-    approved_at: dt.datetime
+    approved_at: dt.datetime | None
+    rejected_at: dt.datetime | None = None
+    rejection_reason: str | None = None
 
 
 class NotificationRepository:
@@ -108,10 +110,19 @@ class NotificationRepository:
         )
         return [VoucherRow(*row) for row in rows]
 
-    async def approved_offers(self, merchant_id: int) -> list[OfferRow]:
+    async def reviewed_offers(self, merchant_id: int) -> list[OfferRow]:
+        """The merchant's offers the city approved or rejected (their current revision's review)."""
         rows = await self.session.execute(
-            sa.select(Offer.id, Offer.title, Offer.revision, Offer.approved_at).where(
-                Offer.merchant_id == merchant_id, Offer.approved_at.is_not(None)
+            sa.select(
+                Offer.id,
+                Offer.title,
+                Offer.revision,
+                Offer.approved_at,
+                Offer.rejected_at,
+                Offer.rejection_reason,
+            ).where(
+                Offer.merchant_id == merchant_id,
+                sa.or_(Offer.approved_at.is_not(None), Offer.rejected_at.is_not(None)),
             )
         )
         return [OfferRow(*row) for row in rows]

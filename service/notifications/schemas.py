@@ -100,3 +100,24 @@ class SubscriptionsOut(_Out):
     templates: list[SubscriptionOut] = Field(
         description="every configured template; empty where WeChat messages are not configured"
     )
+
+
+class MerchantNoticeOut(_Out):
+    """A notice for a merchant: the city's review of one of its offers."""
+
+    id: str = Field(description="offer:<offer id>:approved|rejected:<revision>")
+    kind: Literal["offer_approved", "offer_rejected"] = Field(
+        description="offer_approved: the revision is live; offer_rejected: sent back with a reason"
+    )
+    at: dt.datetime = Field(description="when the city reviewed it")
+    offer_id: int = Field(description="the offer (GET /v1/merchant/offers)", ge=1)
+    title_zh: str = Field(description="the headline in Chinese")
+    title_en: str = Field(description="the headline in English")
+    body_zh: str = Field(description="the details in Chinese, with the city's reason when rejected")
+    body_en: str = Field(description="the details in English")
+
+
+class MerchantNoticesOut(_Out):
+    """The merchant's notices, newest first: the city's latest review of each offer."""
+
+    items: list[MerchantNoticeOut] = Field(description="newest `at` first")
