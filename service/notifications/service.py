@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.base import table
+from service.db.sql import insert_ignoring_conflict
 from service.errors import Forbidden, Invalid, Unauthorized
 from service.http.dates import EARLIEST, LATEST
 from service.identity.models import Resident
@@ -116,12 +118,15 @@ async def subscribe(
     assert settings.auth.secrets_key is not None
     sealed = SecretBox(settings.auth.secrets_key.get_secret_value()).seal(identity.openid)
     repo = NotificationRepository(session)
+    # The row first, ignoring a conflict: two first opt-ins at once both land on one row (on PostgreSQL
+    # the second waits for the first's commit), then the row is read locked and counted up.
+    row = {"resident_id": resident.id, "kind": kind, "template_id": template_id}
+    row |= {"openid_sealed": sealed, "remaining": 0, "since": now, "updated_at": now}
+    await session.execute(
+        insert_ignoring_conflict(session, table(Subscription), ["resident_id", "kind"]).values(**row)
+    )
     subscription = await repo.subscription(resident.id, kind)
-    if subscription is None:
-        subscription = Subscription(
-            resident_id=resident.id, kind=kind, template_id=template_id, remaining=0, since=now
-        )
-        session.add(subscription)
+    assert subscription is not None
     if subscription.template_id != template_id or subscription.remaining == 0:
         subscription.since = now  # a new opt-in: notices from now on
     subscription.template_id = template_id

@@ -227,3 +227,31 @@ async def test_concurrent_runners_on_postgresql_send_once(
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_concurrent_first_opt_ins_count_on_one_row(pg_committed, fake_wechat, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two acceptances of one template at once (two taps, two wx.login codes): both count, none fails."""
+    from service.identity.models import Resident
+    from service.notifications.service import subscribe
+
+    url = pg_committed.engine.url.render_as_string(hide_password=False)
+    settings = configured(make_settings(tmp_path, url), fake_wechat.url)
+    hash_key = settings.auth.hash_key.get_secret_value().encode()  # type: ignore[union-attr]
+    async with pg_committed.session() as session:
+        resident = Resident(phone_hash="race-opt-in", created_at=utcnow())
+        session.add(resident)
+        await session.commit()
+        resident_id = resident.id
+
+    async def opt_in() -> tuple[str, int]:
+        async with pg_committed.session() as session:
+            me = await session.get(Resident, resident_id)
+            done = await subscribe(session, settings, me, hash_key, CREDITS_TEMPLATE, "code-alice", utcnow())
+            await session.commit()
+            return done
+
+    results = await asyncio.gather(*(opt_in() for _ in range(4)))
+    assert sorted(remaining for _, remaining in results) == [1, 2, 3, 4]
+    async with pg_committed.session() as session:
+        rows = (await session.scalars(sa.select(Subscription))).all()
+    assert [(r.kind, r.remaining) for r in rows] == [("credits", 4)]
