@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 
+from service.http.i18n import language_of
 from service.http.problems import problem
 
 # A probe must answer even when a dependency hangs instead of refusing: a stuck check counts as failed.
@@ -27,7 +28,9 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         checks["redis"] = await _check(services.redis.ping)
     failed = sorted(name for name, state in checks.items() if state != "ok")
     if failed:
-        return problem(503, "not_ready", f"not reachable: {', '.join(failed)}", extra={"checks": checks})
+        detail = f"not reachable: {', '.join(failed)}"
+        lang, fields = language_of(request), {"unreachable": failed}
+        return problem(503, "not_ready", detail, extra={"checks": checks}, lang=lang, fields=fields)
     return Response({"status": "ok", "checks": checks})
 
 

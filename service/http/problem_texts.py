@@ -35,7 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "an internal error occurred; quote request id {request_id} when reporting it",
     ),
     "unavailable": ("服务暂不可用，请稍后再试", "the service is unavailable; try again later"),
-    "not_ready": ("服务尚未就绪：依赖的服务无法连接", "not ready: a service it depends on is not reachable"),
+    "not_ready": ("服务尚未就绪，无法连接：{unreachable}", "not reachable: {unreachable}"),
     "malformed_json": ("请求体不是有效的 JSON", "the request body is not valid JSON"),
     "validation_error": ("请求参数无效：{summary}", "the request is not valid: {summary}"),
     "unknown_query_parameter": (

@@ -52,8 +52,7 @@ def problem(
     fields: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
     """A problem+json response. With ``lang`` its ``detail`` is in that language (``detail`` as given
-    being the English), filled from ``extra`` and ``fields``; without, ``detail`` as given (operators'
-    probes such as /readyz)."""
+    being the English), filled from ``extra`` and ``fields``; without, ``detail`` as given."""
     if lang is not None:
         detail = detail_for(lang, code, status, detail, {**(extra or {}), **(fields or {})})
         headers = {**(headers or {}), **language_headers(lang)}

@@ -68,7 +68,10 @@ async def test_app_starts_and_readyz_names_redis_when_redis_is_down(
     problem = assert_problem(response, 503, "not_ready")
     assert problem["checks"]["database"] == "ok"
     assert problem["checks"]["redis"].startswith("unreachable")
-    assert problem["detail"] == "not reachable: redis"
+    assert problem["detail"] == "服务尚未就绪，无法连接：redis"  # Chinese first, as every detail
+    async with app.lifespan(), client_for(app) as client:
+        english = await client.get("/readyz", headers={"Accept-Language": "en"})
+    assert english.json()["detail"] == "not reachable: redis"
 
 
 async def test_readyz_reports_redis_ok_when_configured_and_up(
