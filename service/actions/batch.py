@@ -6,7 +6,7 @@ decisions depend on once (``BatchHistory``, ``BatchParams``), decides each actio
 ``ActionService.assess`` (an action sees the batch's earlier actions, exactly as if recorded one by one), and
 writes each table with one statement. Ids are reserved up front so the rows can reference each other. Both
 dialects run this same code: what differs (arrays and sequences, or a JSON parameter and the rowid) is behind
-``service.db.bulk``.
+``service.db.dialect``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, ActionStatus, CapCounter, EvidenceClaim, Occupancy
 from service.actions.service import ActionService, Assessment, Recorded, action_values, scope_key
 from service.db.base import table, utcnow
-from service.db.bulk import bulk_for
+from service.db.dialect import dialect_for
 from service.db.sql import lock_keys
 from service.errors import DomainError
 from service.ledger.service import Credit, IssueMode, Ledger
@@ -110,7 +110,7 @@ class BatchCredit:
         self.registry = registry
         self.clock = clock
         self.rollups = rollups
-        self.bulk = bulk_for(session)
+        self.bulk = dialect_for(session)
 
     async def record(self, items: list[BatchItem]) -> list[Result]:
         """Store and credit every item once per source key; results in the order of ``items``."""

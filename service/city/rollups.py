@@ -33,7 +33,7 @@ from service.city.models import (
 )
 from service.city.periods import periods
 from service.db.base import table, utcnow
-from service.db.bulk import bulk_for, upsert_adding
+from service.db.dialect import dialect_for, upsert_adding
 from service.db.sql import lock_keys
 from service.settings import CitySettings
 
@@ -75,7 +75,7 @@ class RollupLog:
             }
             for e in entries
         ]
-        await bulk_for(session).insert(table(RollupLogEntry), rows)
+        await dialect_for(session).insert(table(RollupLogEntry), rows)
 
 
 async def fold(session: AsyncSession, city: CitySettings, *, chunks: int | None = None) -> int:
