@@ -289,11 +289,11 @@ class ResidentOfferController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> Response[OfferPage]:
         database = request.app.state.services.database
-        # A deleted account is refused, cached page or not: one statement (on PostgreSQL one autocommitted
-        # round trip), in a session closed before any build opens its own, since on SQLite each takes the
-        # write lock and a request holding one while waiting for the other would deadlock.
-        async with database.sessions() as session:
-            await active_profile(session, principal.resident_id)
+        # A deleted account is refused, cached page or not: one statement read through the database, not
+        # a session (on PostgreSQL batched with other requests' on the driver pool; on SQLite a short
+        # session of its own, closed before any build opens its own, since each takes the write lock and
+        # a request holding one while waiting for the other would deadlock).
+        await active_profile(database, principal.resident_id)
         after = _after(cursor)
 
         async def build() -> bytes:
