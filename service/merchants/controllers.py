@@ -18,7 +18,7 @@ from service.http.csv_response import attachment, csv_alternative, csv_response,
 from service.http.dates import query_date
 from service.http.i18n import language_of
 from service.http.pagination import after_id, next_cursor
-from service.identity.guards import provide_principal, requires
+from service.identity.guards import authenticate, provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_profile, active_resident_id
 from service.merchants import offers, paycodes, profiles, vouchers
@@ -284,10 +284,11 @@ class ResidentOfferController(Controller):
     async def list_offers(
         self,
         request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
         cursor: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = 50,
     ) -> Response[OfferPage]:
+        # The guard's principal from the request, as /v1/me/wallet takes it: no dependency to resolve.
+        principal = authenticate(request)
         database = request.app.state.services.database
         # A deleted account is refused, cached page or not: one statement read through the database, not
         # a session (on PostgreSQL batched with other requests' on the driver pool; on SQLite a short
