@@ -63,6 +63,8 @@ export class TanbiClient {
   private readonly language: () => string | undefined;
   private readonly onSignedOut: ((error: SignedOutError) => void) | undefined;
   private refreshing: Promise<Tokens> | null = null;
+  /** Why the last session ended, for calls whose 401 arrives after the refresh was already refused. */
+  private endedBy: SignedOutError | null = null;
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -78,6 +80,7 @@ export class TanbiClient {
   /** Dev sign-in by phone (sandbox and demo services only); stores the token pair. */
   async signInDev(phone: string): Promise<Ok<"auth_dev_login">> {
     const pair = await this.request<Ok<"auth_dev_login">>("POST", "/v1/auth/dev", { body: { phone }, auth: false });
+    this.endedBy = null;
     await this.tokens.set({ accessToken: pair.access_token, refreshToken: pair.refresh_token });
     return pair;
   }
@@ -85,6 +88,7 @@ export class TanbiClient {
   /** WeChat sign-in with the code from `wx.login()`; stores the token pair. */
   async signInWechat(body: Body<"auth_wechat_login">): Promise<Ok<"auth_wechat_login">> {
     const pair = await this.request<Ok<"auth_wechat_login">>("POST", "/v1/auth/wechat", { body, auth: false });
+    this.endedBy = null;
     await this.tokens.set({ accessToken: pair.access_token, refreshToken: pair.refresh_token });
     return pair;
   }
@@ -135,12 +139,14 @@ export class TanbiClient {
     }
     const tokens = { accessToken: pair.access_token, refreshToken: pair.refresh_token };
     await this.tokens.set(tokens);
+    this.endedBy = null;
     return tokens;
   }
 
   private async signedOut(cause: TanbiError): Promise<SignedOutError> {
     await this.tokens.set(null);
     const error = new SignedOutError(cause);
+    this.endedBy = error;
     this.onSignedOut?.(error);
     return error;
   }
@@ -277,6 +283,7 @@ export class TanbiClient {
     if (this.refreshing) return this.refreshing;
     const current = await this.tokens.get();
     if (current && current.accessToken !== used.accessToken) return current;
+    if (!current && this.endedBy) throw this.endedBy;
     return this.refresh();
   }
 

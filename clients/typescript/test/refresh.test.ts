@@ -97,4 +97,39 @@ describe("token refresh", () => {
     assert.equal(new Set(pairs.map((p) => p.refreshToken)).size, 1);
     await client.wallet();
   });
+
+  it("a 401 that arrives after the refresh was refused gets the same SignedOutError, no second refresh or callback", async () => {
+    const reused = JSON.stringify({ status: 401, code: "refresh_token_reused", detail: "reused" });
+    const expired = JSON.stringify({ status: 401, code: "token_expired", detail: "expired" });
+    let refreshCalls = 0;
+    let releaseLate: () => void = () => {};
+    const lateGate = new Promise<void>((r) => (releaseLate = r));
+    let walletCalls = 0;
+    const signedOut: SignedOutError[] = [];
+    const client = new TanbiClient({
+      baseUrl: "http://x",
+      tokens: memoryStore({ accessToken: "old", refreshToken: "rt_old" }),
+      onSignedOut: (e) => signedOut.push(e),
+      transport: {
+        async request(r) {
+          if (r.url.endsWith("/v1/auth/refresh")) {
+            refreshCalls += 1;
+            return { status: 401, headers: {}, body: reused };
+          }
+          walletCalls += 1;
+          if (walletCalls === 2) await lateGate; // this answer is slow: it comes after the refusal
+          return { status: 401, headers: {}, body: expired };
+        },
+      },
+    });
+    const first = client.wallet().catch((e: unknown) => e);
+    const second = client.wallet().catch((e: unknown) => e);
+    const firstError = await first;
+    releaseLate();
+    const secondError = await second;
+    assert.ok(firstError instanceof SignedOutError && secondError instanceof SignedOutError);
+    assert.equal(secondError.code, "refresh_token_reused");
+    assert.equal(refreshCalls, 1);
+    assert.equal(signedOut.length, 1);
+  });
 });
