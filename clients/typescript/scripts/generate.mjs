@@ -1,5 +1,5 @@
 // Regenerates src/schema.d.ts from the OpenAPI document the service serves at /schema/openapi.json.
-// The document is built by the service's own factory (create_app(Settings()).openapi_schema), which is what
+// The document is built by the service's own factory and completed by service/http/contract.py, which is what
 // `tanbi serve` returns there, so no server has to run. `--check` regenerates into memory and fails when the
 // committed file differs (a stale type file fails CI).
 //   TANBI_PYTHON   the Python with `service` importable (default: ../../.venv/bin/python)
@@ -27,8 +27,12 @@ async function loadDocument() {
   const code = [
     "import json, sys",
     "from service.app import create_app",
+    "from service.http.contract import apply",
     "from service.settings import Settings",
-    "json.dump(create_app(Settings()).openapi_schema.to_schema(), sys.stdout, sort_keys=True)",
+    "app = create_app(Settings())",
+    // What /schema/openapi.json serves: Litestar's document completed by the contract (security
+    // schemes, problem+json responses with their codes).
+    "json.dump(apply(app.openapi_schema.to_schema(), app), sys.stdout, sort_keys=True)",
   ].join("\n");
   const out = execFileSync(python, ["-c", code], {
     cwd: repo,

@@ -1046,7 +1046,7 @@ export interface components {
              */
             occurred_at: string;
             /** @description reason codes of a rejection (empty when accepted); GET /v1/methodologies/{methodology_id} documents each code */
-            reasons: string[];
+            reasons: ("bag_bought" | "before_grid_connection" | "counted_elsewhere" | "cutlery_requested" | "daily_cap" | "driven" | "duplicate_evidence" | "evse_overlap" | "exceeds_clear_sky" | "gec_exceeds_generation" | "implausible_distance" | "implausible_energy" | "implausible_speed" | "implausible_weight" | "in_future" | "insufficient_history" | "invalid_interval" | "meter_rollback" | "monthly_cap" | "not_eligible" | "not_paperless" | "not_parked_all_day" | "occurred_at_mismatch" | "overlap" | "period_too_long" | "resold_too_soon" | "stale" | "too_long" | "too_short" | "too_small" | "unregistered_asset" | "unverified_asset" | "vacant" | "yearly_cap")[];
             /** @description each reason code of `reasons`, explained in the language; empty when accepted */
             reasons_explained: components["schemas"]["ReasonExplained"][];
             /** @description accepted: grams and coins were credited; rejected: see `reasons`, nothing credited */
@@ -1111,6 +1111,24 @@ export interface components {
             /** @description the id partners use for it (e.g. the PV system id) */
             ref: string;
         };
+        /**
+         * AssetRecordIn
+         * @description An installer's or grid company's record of an asset its user owns (e.g. a PV system).
+         */
+        AssetRecordIn: {
+            /**
+             * Attributes
+             * @description the asset as the methodology's asset schema describes it
+             */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Subject
+             * @description the partner's reference of the owner
+             */
+            subject: string;
+        };
         /** AssetRecordOut */
         AssetRecordOut: {
             /** @description the attributes as stored, checked against the asset schema */
@@ -1123,6 +1141,19 @@ export interface components {
             owner_bound: boolean;
             /** @description the asset's id in the partner's register (e.g. the PV system id) */
             ref: string;
+        };
+        /**
+         * Batch
+         * @description The envelope only; each event is checked on its own so one bad event does not sink the batch.
+         */
+        Batch: {
+            /**
+             * Events
+             * @description 1 to 1000 events, each an EventIn (id, type, subject, occurred_at, evidence); an invalid one is acknowledged as invalid without refusing the others
+             */
+            events: {
+                [key: string]: unknown;
+            }[];
         };
         /** BindIn */
         BindIn: {
@@ -1170,6 +1201,84 @@ export interface components {
             /** @description whether the cell is hidden; its figures are then null */
             suppressed: boolean;
         };
+        /** Cdr */
+        Cdr: {
+            /** @description where the car charged */
+            cdr_location: components["schemas"]["CdrLocation"];
+            /** @description the token that authorised the session */
+            cdr_token: components["schemas"]["CdrToken"];
+            /**
+             * Charging Periods
+             * @description the session's periods; their MAX_POWER bounds the rate
+             */
+            charging_periods?: components["schemas"]["ChargingPeriod"][];
+            /**
+             * Country Code
+             * @description the CPO's ISO 3166 country code
+             */
+            country_code: string;
+            /**
+             * Credit
+             * @description true for a credit CDR: it reverses the referenced CDR
+             * @default false
+             */
+            credit: boolean;
+            /**
+             * Credit Reference Id
+             * @description a credit CDR's reference: the id of the CDR it reverses
+             * @default null
+             */
+            credit_reference_id: string | null;
+            /**
+             * End Date Time
+             * Format: date-time
+             * @description when the session ended (RFC 3339)
+             */
+            end_date_time: string;
+            /**
+             * Id
+             * @description the CDR's id, unique for the CPO
+             */
+            id: string;
+            /**
+             * Party Id
+             * @description the CPO's OCPI party id
+             */
+            party_id: string;
+            /**
+             * Start Date Time
+             * Format: date-time
+             * @description when the session started (RFC 3339)
+             */
+            start_date_time: string;
+            /**
+             * Total Energy
+             * @description kWh delivered in the session
+             */
+            total_energy: number | string;
+        };
+        /** CdrLocation */
+        CdrLocation: {
+            /**
+             * Connector Power Type
+             * @description AC_1_PHASE, AC_2_PHASE, AC_2_PHASE_SPLIT, AC_3_PHASE or DC: bounds the plausible power
+             * @default null
+             */
+            connector_power_type: string | null;
+            /**
+             * Evse Id
+             * @description the EVSE (charge point) id: one car per EVSE at a time
+             */
+            evse_id: string;
+        };
+        /** CdrToken */
+        CdrToken: {
+            /**
+             * Uid
+             * @description the charging token's uid: the subject a resident bound (hashed)
+             */
+            uid: string;
+        };
         /** ChargeIn */
         ChargeIn: {
             /** @description coins to take */
@@ -1194,6 +1303,14 @@ export interface components {
             replayed: boolean;
             /** @description id of the ledger transfer that moved the coins */
             transfer_id: number;
+        };
+        /** ChargingPeriod */
+        ChargingPeriod: {
+            /**
+             * Dimensions
+             * @description what was measured in the period (MAX_POWER is read)
+             */
+            dimensions?: components["schemas"]["Dimension"][];
         };
         /** CheckOut */
         CheckOut: {
@@ -1242,6 +1359,19 @@ export interface components {
              * @example 13800138000
              */
             phone: string;
+        };
+        /** Dimension */
+        Dimension: {
+            /**
+             * Type
+             * @description OCPI CdrDimensionType: ENERGY (kWh), MAX_POWER (kW), TIME, ...
+             */
+            type: string;
+            /**
+             * Volume
+             * @description the dimension's value in its OCPI unit
+             */
+            volume: number | string;
         };
         /** DistrictOut */
         DistrictOut: {
@@ -1294,7 +1424,7 @@ export interface components {
             /** @description when it reached its status (ISO 8601 timestamp, UTC); null while received */
             processed_at: string | null;
             /** @description why it was rejected: the methodology's reason codes, or the service's error code; empty otherwise */
-            reasons: string[];
+            reasons: ("bag_bought" | "before_grid_connection" | "counted_elsewhere" | "cutlery_requested" | "daily_cap" | "driven" | "duplicate_evidence" | "evse_overlap" | "exceeds_clear_sky" | "gec_exceeds_generation" | "implausible_distance" | "implausible_energy" | "implausible_speed" | "implausible_weight" | "in_future" | "insufficient_history" | "invalid_interval" | "meter_rollback" | "monthly_cap" | "not_eligible" | "not_paperless" | "not_parked_all_day" | "occurred_at_mismatch" | "overlap" | "period_too_long" | "resold_too_soon" | "stale" | "too_long" | "too_short" | "too_small" | "unregistered_asset" | "unverified_asset" | "vacant" | "yearly_cap")[];
             /**
              * Format: date-time
              * @description when Tanbi received the event (ISO 8601 timestamp, UTC)
@@ -1346,7 +1476,7 @@ export interface components {
             /** @description the parameter version the action was quantified with */
             params_version: number;
             /** @description why the action was rejected: the codes of the checks it failed; empty when accepted */
-            reasons: string[];
+            reasons: ("bag_bought" | "before_grid_connection" | "counted_elsewhere" | "cutlery_requested" | "daily_cap" | "driven" | "duplicate_evidence" | "evse_overlap" | "exceeds_clear_sky" | "gec_exceeds_generation" | "implausible_distance" | "implausible_energy" | "implausible_speed" | "implausible_weight" | "in_future" | "insufficient_history" | "invalid_interval" | "meter_rollback" | "monthly_cap" | "not_eligible" | "not_paperless" | "not_parked_all_day" | "occurred_at_mismatch" | "overlap" | "period_too_long" | "resold_too_soon" | "stale" | "too_long" | "too_short" | "too_small" | "unregistered_asset" | "unverified_asset" | "vacant" | "yearly_cap")[];
             /** @description each reason code's meaning, 中文 and English */
             reasons_explained: components["schemas"]["ReasonText"][];
             /** @description the action recomputed now with its stored code version, parameters and facts */
@@ -1487,6 +1617,23 @@ export interface components {
             number: number;
             /** @description the level's name in Chinese */
             zh: string;
+        };
+        /**
+         * LinkTokenIn
+         * @description The partner's user to issue a link token for.
+         */
+        LinkTokenIn: {
+            /**
+             * District
+             * @description code of one of the city's districts, where the partner knows its user to be; the city's figures count the user's actions there unless the resident's profile names one
+             * @default null
+             */
+            district: string | null;
+            /**
+             * Subject
+             * @description the partner's reference of its user (as in events)
+             */
+            subject: string;
         };
         /** LinkTokenOut */
         LinkTokenOut: {
@@ -2004,6 +2151,32 @@ export interface components {
             /** @description the code (starts with pc_); the first charge with it spends it */
             paycode: string;
         };
+        /** @description An error (RFC 9457 problem details); switch on `code`, show `detail`. */
+        Problem: {
+            /** @description stable machine-readable code; the operation lists its values */
+            code: string;
+            /** @description what went wrong, for a person */
+            detail: string;
+            /** @description validation_error: each invalid input (its key, message and source) */
+            errors?: {
+                [key: string]: unknown;
+            }[];
+            /** @description internal: quote it when reporting the error */
+            request_id?: string;
+            /** @description rate_limited: seconds to wait */
+            retry_after?: number;
+            /** @description the HTTP status, repeated */
+            status: number;
+            /** @description the status's short name */
+            title: string;
+            /**
+             * Format: uri
+             * @description a URI naming the problem: its code
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** PublishIn */
         PublishIn: {
             /**
@@ -2090,7 +2263,7 @@ export interface components {
             /** @description grams CO2e the recomputation would credit (after caps) */
             grams: number;
             /** @description the reason codes the recomputation gives (empty when accepted) */
-            reasons: string[];
+            reasons: ("bag_bought" | "before_grid_connection" | "counted_elsewhere" | "cutlery_requested" | "daily_cap" | "driven" | "duplicate_evidence" | "evse_overlap" | "exceeds_clear_sky" | "gec_exceeds_generation" | "implausible_distance" | "implausible_energy" | "implausible_speed" | "implausible_weight" | "in_future" | "insufficient_history" | "invalid_interval" | "meter_rollback" | "monthly_cap" | "not_eligible" | "not_paperless" | "not_parked_all_day" | "occurred_at_mismatch" | "overlap" | "period_too_long" | "resold_too_soon" | "stale" | "too_long" | "too_short" | "too_small" | "unregistered_asset" | "unverified_asset" | "vacant" | "yearly_cap")[];
             /** @description the status the recomputation gives */
             status: components["schemas"]["ActionStatus"];
         };
@@ -2455,7 +2628,7 @@ export interface components {
             /** @description whether the evidence would be credited */
             accepted: boolean;
             /** @description the reason codes it would be rejected with (see the methodology's reasons); empty when accepted */
-            reasons: string[];
+            reasons: ("bag_bought" | "before_grid_connection" | "counted_elsewhere" | "cutlery_requested" | "daily_cap" | "driven" | "duplicate_evidence" | "evse_overlap" | "exceeds_clear_sky" | "gec_exceeds_generation" | "implausible_distance" | "implausible_energy" | "implausible_speed" | "implausible_weight" | "in_future" | "insufficient_history" | "invalid_interval" | "meter_rollback" | "monthly_cap" | "not_eligible" | "not_paperless" | "not_parked_all_day" | "occurred_at_mismatch" | "overlap" | "period_too_long" | "resold_too_soon" | "stale" | "too_long" | "too_short" | "too_small" | "unregistered_asset" | "unverified_asset" | "vacant" | "yearly_cap")[];
         };
         /** VerifyReportOut */
         VerifyReportOut: {
@@ -2632,6 +2805,22 @@ export interface operations {
                     };
                 };
             };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
         };
     };
     health_ready: {
@@ -2651,6 +2840,22 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2676,18 +2881,67 @@ export interface operations {
                     "application/json": components["schemas"]["ExplanationOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `action_not_found`: the action does not exist / 该减排行为不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "action_not_found" | "not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2715,18 +2969,79 @@ export interface operations {
                     "application/json": components["schemas"]["AccessTokenOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_api_key`: this API key is not valid / API 密钥无效
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_api_key";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
+            /**
+             * @description Too Many Requests (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `rate_limited`: too many requests; try again in <retry_after> s / 请求过于频繁，请 <retry_after> 秒后再试
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
                     };
                 };
             };
@@ -2754,18 +3069,65 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_phone`: phone must be 6 to 15 digits, optionally starting with + / 手机号应为 6 至 15 位数字，可以 + 开头
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_phone" | "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
+            /**
+             * @description Too Many Requests (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `rate_limited`: too many requests; try again in <retry_after> s / 请求过于频繁，请 <retry_after> 秒后再试
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
                     };
                 };
             };
@@ -2791,18 +3153,49 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2830,18 +3223,65 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_refresh_token`: the refresh token is not valid / 刷新令牌无效，请重新登录
+             *     - `refresh_token_reused`: the refresh token was used before; sign in again / 刷新令牌已被使用过，为安全起见请重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_refresh_token" | "refresh_token_reused";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2869,18 +3309,111 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `wechat_invalid_code`: the WeChat login code is invalid or used / 微信登录凭证无效或已使用，请重新调用 wx.login
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "wechat_invalid_code";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
+            /**
+             * @description Too Many Requests (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `rate_limited`: too many requests; try again in <retry_after> s / 请求过于频繁，请 <retry_after> 秒后再试
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /**
+             * @description Bad Gateway (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wechat_error`: WeChat refused the request (errcode <errcode>) / 微信拒绝了请求（错误码 <errcode>）
+             *     - `wechat_unavailable`: WeChat did not answer; try again / 微信服务暂无响应，请重试
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wechat_error" | "wechat_unavailable";
+                    };
+                };
+            };
+            /**
+             * @description Service Unavailable (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wechat_not_configured`: WeChat sign-in is not configured here / 此服务未配置微信登录
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wechat_not_configured";
                     };
                 };
             };
@@ -2907,18 +3440,52 @@ export interface operations {
                     "application/json": components["schemas"]["OfferPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2948,18 +3515,112 @@ export interface operations {
                     "application/json": components["schemas"]["OfferOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `offer_not_found`: the offer does not exist / 该优惠不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "offer_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `offer_changed`: the offer changed during review (now revision <revision>); review that revision / 优惠在审核期间已修改（当前为第 <revision> 版），请审核最新版本
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offer_changed";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -2989,18 +3650,113 @@ export interface operations {
                     "application/json": components["schemas"]["OfferOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `offer_not_found`: the offer does not exist / 该优惠不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "offer_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `offer_changed`: the offer changed during review (now revision <revision>); review that revision / 优惠在审核期间已修改（当前为第 <revision> 版），请审核最新版本
+             *     - `offer_not_pending`: this offer is not awaiting review / 该优惠不在待审核状态
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offer_changed" | "offer_not_pending";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3034,18 +3790,56 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_date`: <parameter> must be a date like 2026-11-24, from 2000-01-01 to 2999-12-31 / <parameter> 须为 2000-01-01 至 2999-12-31 之间的日期，形如 2026-11-24
+             *     - `invalid_group_by`: this grouping is not available / 无效的分组方式
+             *     - `invalid_range`: the date range is not valid / 日期范围无效
+             *     - `range_not_a_period`: without a time grouping the range must be one whole day, month or year / 不分时间分组时，范围须为完整的一天、一个月或一年
+             *     - `range_not_whole_periods`: the range must be whole periods of the grouping / 范围须由完整的分组周期组成
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_date" | "invalid_group_by" | "invalid_range" | "range_not_a_period" | "range_not_whole_periods" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3080,18 +3874,56 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_date`: <parameter> must be a date like 2026-11-24, from 2000-01-01 to 2999-12-31 / <parameter> 须为 2000-01-01 至 2999-12-31 之间的日期，形如 2026-11-24
+             *     - `invalid_group_by`: this grouping is not available / 无效的分组方式
+             *     - `invalid_range`: the date range is not valid / 日期范围无效
+             *     - `range_not_a_period`: without a time grouping the range must be one whole day, month or year / 不分时间分组时，范围须为完整的一天、一个月或一年
+             *     - `range_not_whole_periods`: the range must be whole periods of the grouping / 范围须由完整的分组周期组成
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_date" | "invalid_group_by" | "invalid_range" | "range_not_a_period" | "range_not_whole_periods" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3119,18 +3951,51 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3159,18 +4024,51 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3197,18 +4095,67 @@ export interface operations {
                     "application/json": components["schemas"]["LeaderboardOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3234,18 +4181,67 @@ export interface operations {
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_not_found`: the account does not exist / 该账户不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_not_found" | "not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3269,6 +4265,54 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyReportOut"];
                 };
             };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
         };
     };
     me_get: {
@@ -3289,6 +4333,70 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
         };
     };
     me_delete: {
@@ -3306,6 +4414,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
             };
         };
     };
@@ -3331,18 +4503,98 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_district`: unknown district / 未知的街道/社区代码
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_district" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3364,6 +4616,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AchievementsOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -3389,18 +4705,68 @@ export interface operations {
                     "application/json": components["schemas"]["ActionPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3426,18 +4792,69 @@ export interface operations {
                     "application/json": components["schemas"]["ActionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `action_not_found`: the action does not exist / 该减排行为不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "action_not_found" | "not_found" | "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3465,18 +4882,115 @@ export interface operations {
                     "application/json": components["schemas"]["AssetOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `asset_registered_by_partner`: assets of this kind are registered from a partner's record / 此类设备须由安装商或电网公司的记录登记
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_registered_by_partner" | "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `asset_exists`: the asset is already registered / 该设备已登记
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_exists";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_asset`: the asset attributes are not valid / 设备信息无效
+             *     - `unknown_asset_kind`: no methodology uses assets of this kind / 没有方法学使用这种设备
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_asset" | "unknown_asset_kind" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3498,6 +5012,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BindingOut"][];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -3524,18 +5102,113 @@ export interface operations {
                     "application/json": components["schemas"]["BindingOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `subject_bound`: this account is bound to another resident / 该账号已绑定到其他居民
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "subject_bound";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_link_token`: the link token is unknown, used or expired / 绑定码未知、已使用或已过期
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_link_token" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3561,18 +5234,69 @@ export interface operations {
                     "application/json": components["schemas"]["BindingOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `binding_not_found`: the binding does not exist / 该绑定不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "binding_not_found" | "not_found" | "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3594,6 +5318,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImpactOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -3619,18 +5407,68 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3658,18 +5496,99 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `notification_not_found`: the notification does not exist / 该消息不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "notification_not_found" | "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_read_marks`: send either ids or up_to / 请提供 ids 或 up_to 其中之一
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_read_marks" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3691,6 +5610,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubscriptionsOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -3717,18 +5700,131 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wechat_account_mismatch`: this WeChat account is not the one you signed in with / 该微信账号不是当前登录的账号
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wechat_account_mismatch" | "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `unknown_template`: not one of this service's templates / 不是本服务的订阅消息模板
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             *     - `wechat_invalid_code`: the WeChat login code is invalid or used / 微信登录凭证无效或已使用，请重新调用 wx.login
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "unknown_template" | "validation_error" | "wechat_invalid_code";
+                    };
+                };
+            };
+            /**
+             * @description Bad Gateway (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wechat_error`: WeChat refused the request (errcode <errcode>) / 微信拒绝了请求（错误码 <errcode>）
+             *     - `wechat_unavailable`: WeChat did not answer; try again / 微信服务暂无响应，请重试
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wechat_error" | "wechat_unavailable";
+                    };
+                };
+            };
+            /**
+             * @description Service Unavailable (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wechat_not_configured`: WeChat sign-in is not configured here / 此服务未配置微信登录
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wechat_not_configured";
                     };
                 };
             };
@@ -3750,6 +5846,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PayCodeOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
+            /**
+             * @description Too Many Requests (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `rate_limited`: too many requests; try again in <retry_after> s / 请求过于频繁，请 <retry_after> 秒后再试
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
         };
@@ -3775,18 +5950,68 @@ export interface operations {
                     "application/json": components["schemas"]["YearReportOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3813,18 +6038,68 @@ export interface operations {
                     "application/json": components["schemas"]["TransferPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3851,18 +6126,68 @@ export interface operations {
                     "application/json": components["schemas"]["VoucherPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3890,18 +6215,116 @@ export interface operations {
                     "application/json": components["schemas"]["VoucherOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `offer_not_found`: the offer does not exist / 该优惠不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offer_not_found" | "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `in_progress`: the original request with this key is still in progress / 相同请求仍在处理中，请稍后再试
+             *     - `insufficient_funds`: not enough coins available / 可用碳币不足
+             *     - `limit_reached`: you already hold the most vouchers of this offer / 已达到每人可领取的上限
+             *     - `sold_out`: this offer is sold out / 该优惠已兑完
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "in_progress" | "insufficient_funds" | "limit_reached" | "sold_out";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3927,18 +6350,86 @@ export interface operations {
                     "application/json": components["schemas"]["VoucherOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             *     - `voucher_not_found`: the voucher does not exist / 该优惠券不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "resident_not_found" | "voucher_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `voucher_cancelled`: this voucher was cancelled / 该优惠券已取消
+             *     - `voucher_consumed`: this voucher has been used / 该优惠券已使用
+             *     - `voucher_lapsed`: this voucher has lapsed / 该优惠券已失效
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "voucher_cancelled" | "voucher_consumed" | "voucher_lapsed";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -3960,6 +6451,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WalletOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -3986,18 +6541,117 @@ export interface operations {
                     "application/json": components["schemas"]["ChargeOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `paycode_unknown`: this pay-code is not one of ours / 无法识别的付款码
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "paycode_unknown";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `idempotency_conflict`: this idempotency key was used for another request / 该幂等键已用于另一笔请求
+             *     - `in_progress`: the original request with this key is still in progress / 相同请求仍在处理中，请稍后再试
+             *     - `insufficient_funds`: not enough coins available / 可用碳币不足
+             *     - `paycode_expired`: this pay-code has expired; ask for a new one / 付款码已过期，请刷新
+             *     - `paycode_used`: this pay-code has been used / 该付款码已使用
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_conflict" | "in_progress" | "insufficient_funds" | "paycode_expired" | "paycode_used";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_amount`: the amount must be a whole number of coins / 金额须为正整数个碳币
+             *     - `invalid_idempotency_key`: the idempotency key's length is not valid / 幂等键长度无效
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_amount" | "invalid_idempotency_key" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4023,18 +6677,67 @@ export interface operations {
                     "application/json": components["schemas"]["RefundOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `charge_not_found`: the charge does not exist / 该收款记录不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "charge_not_found" | "not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4056,6 +6759,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MerchantNoticesOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -4081,18 +6832,67 @@ export interface operations {
                     "application/json": components["schemas"]["OfferPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `merchant_not_found`: this token's merchant does not exist / 该商户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "merchant_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4120,18 +6920,97 @@ export interface operations {
                     "application/json": components["schemas"]["OfferOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `merchant_not_found`: this token's merchant does not exist / 该商户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "merchant_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_validity`: valid_until must be after valid_from / 结束时间须晚于开始时间
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_validity" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4161,18 +7040,115 @@ export interface operations {
                     "application/json": components["schemas"]["OfferOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `merchant_not_found`: this token's merchant does not exist / 该商户不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `offer_not_found`: the offer does not exist / 该优惠不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "merchant_not_found" | "not_found" | "offer_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `stock_below_claimed`: stock cannot go below what is already claimed / 库存不能低于已领取的数量
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "stock_below_claimed";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_validity`: valid_until must be after valid_from / 结束时间须晚于开始时间
+             *     - `null_field`: fields cannot be set to null / 字段不能设为空
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_validity" | "null_field" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4194,6 +7170,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MerchantBrief"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `merchant_not_found`: this token's merchant does not exist / 该商户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "merchant_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
                 };
             };
         };
@@ -4220,18 +7259,99 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantBrief"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `merchant_not_found`: this token's merchant does not exist / 该商户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "merchant_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_location`: the location is not valid: give both latitude and longitude / 位置无效：须同时给出有效的纬度和经度
+             *     - `not_editable`: these fields cannot be changed / 这些字段不能修改
+             *     - `unknown_category`: unknown merchant category / 未知的商户类别
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_location" | "not_editable" | "unknown_category" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4269,18 +7389,53 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_date`: <parameter> must be a date like 2026-11-24, from 2000-01-01 to 2999-12-31 / <parameter> 须为 2000-01-01 至 2999-12-31 之间的日期，形如 2026-11-24
+             *     - `invalid_range`: the date range is not valid / 日期范围无效
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_date" | "invalid_range" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4306,18 +7461,84 @@ export interface operations {
                     "application/json": components["schemas"]["ConsumedOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `voucher_not_found`: the voucher does not exist / 该优惠券不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "voucher_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `voucher_consumed`: this voucher has been used / 该优惠券已使用
+             *     - `voucher_expired`: this voucher has expired / 该优惠券已过期
+             *     - `voucher_lapsed`: this voucher has lapsed / 该优惠券已失效
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "voucher_consumed" | "voucher_expired" | "voucher_lapsed";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4345,18 +7566,20 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4398,6 +7621,22 @@ export interface operations {
                 };
                 content?: never;
             };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
         };
     };
     methodologies_get: {
@@ -4438,18 +7677,35 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_methodology`: there is no such methodology / 没有这个方法学
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_methodology";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4493,18 +7749,35 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_methodology`: there is no such methodology / 没有这个方法学
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_methodology";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4534,18 +7807,117 @@ export interface operations {
                     "application/json": components["schemas"]["ParamVersionOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_methodology`: there is no such methodology / 没有这个方法学
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_methodology";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `concurrent_publish`: another version was published at the same moment; try again / 同一时刻已发布了另一个版本，请重试
+             *     - `effective_before_latest`: the latest version takes effect later; publish after it / 最新的参数版本生效更晚，新版本须在其之后生效
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "concurrent_publish" | "effective_before_latest";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `effective_in_past`: a parameter version cannot take effect in the past / 参数版本不能在过去生效
+             *     - `invalid_parameters`: parameter values are not valid / 参数取值无效
+             *     - `no_overrides`: give at least one parameter to override / 请至少修改一个参数
+             *     - `unknown_parameter`: unknown parameters / 包含未知的参数
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "effective_in_past" | "invalid_parameters" | "no_overrides" | "unknown_parameter" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4575,18 +7947,66 @@ export interface operations {
                     "application/json": components["schemas"]["QuantifyOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_methodology`: there is no such methodology / 没有这个方法学
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_methodology";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_evidence`: the evidence does not match the methodology's schema / 凭证不符合该方法学的格式
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_evidence" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4635,18 +8055,68 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4663,7 +8133,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetRecordIn"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -4674,18 +8148,114 @@ export interface operations {
                     "application/json": components["schemas"]["AssetRecordOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_signature`: the webhook signature is missing or does not match / 请求签名无效
+             *     - `stale_timestamp`: webhook-timestamp is too far from now / 请求时间戳与当前时间相差过大
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_signature" | "stale_timestamp";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `methodology_not_granted`: the partner may not report this methodology / 该合作方无权上报此方法学
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "methodology_not_granted";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `asset_exists`: the asset is already registered / 该设备已登记
+             *     - `webhook_id_reused`: this webhook-id was already used for another request / 该 webhook-id 已用于另一请求，请为每个请求使用新 id
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_exists" | "webhook_id_reused";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_asset`: the asset attributes are not valid / 设备信息无效
+             *     - `unknown_asset_kind`: no methodology uses assets of this kind / 没有方法学使用这种设备
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_asset" | "unknown_asset_kind" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4718,18 +8288,68 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_signature`: the webhook signature is missing or does not match / 请求签名无效
+             *     - `stale_timestamp`: webhook-timestamp is too far from now / 请求时间戳与当前时间相差过大
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_signature" | "stale_timestamp";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `webhook_id_reused`: this webhook-id was already used for another request / 该 webhook-id 已用于另一请求，请为每个请求使用新 id
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_id_reused";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cursor`: the cursor is not one this API gave out / 分页游标无效，请从第一页重新获取
+             *     - `invalid_query`: a query parameter is not valid / 查询参数无效
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor" | "invalid_query" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4744,7 +8364,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Batch"];
+            };
+        };
         responses: {
             /** @description Request accepted, processing continues off-line */
             202: {
@@ -4757,18 +8381,111 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_signature`: the webhook signature is missing or does not match / 请求签名无效
+             *     - `stale_timestamp`: webhook-timestamp is too far from now / 请求时间戳与当前时间相差过大
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_signature" | "stale_timestamp";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `methodology_not_granted`: the partner may not report this methodology / 该合作方无权上报此方法学
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "methodology_not_granted";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `webhook_id_reused`: this webhook-id was already used for another request / 该 webhook-id 已用于另一请求，请为每个请求使用新 id
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_id_reused";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4795,18 +8512,67 @@ export interface operations {
                     "application/json": components["schemas"]["EventStatusOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
-            400: {
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_signature`: the webhook signature is missing or does not match / 请求签名无效
+             *     - `stale_timestamp`: webhook-timestamp is too far from now / 请求时间戳与当前时间相差过大
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_signature" | "stale_timestamp";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `event_not_found`: the event does not exist / 该事件不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "event_not_found" | "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `webhook_id_reused`: this webhook-id was already used for another request / 该 webhook-id 已用于另一请求，请为每个请求使用新 id
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_id_reused";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4821,7 +8587,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkTokenIn"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -4832,18 +8602,97 @@ export interface operations {
                     "application/json": components["schemas"]["LinkTokenOut"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_signature`: the webhook signature is missing or does not match / 请求签名无效
+             *     - `stale_timestamp`: webhook-timestamp is too far from now / 请求时间戳与当前时间相差过大
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_signature" | "stale_timestamp";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `webhook_id_reused`: this webhook-id was already used for another request / 该 webhook-id 已用于另一请求，请为每个请求使用新 id
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_id_reused";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_district`: unknown district / 未知的街道/社区代码
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_district" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
@@ -4858,7 +8707,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Cdr"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -4871,18 +8724,98 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /**
+             * @description Bad Request (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `malformed_json`: the request body is not valid JSON / 请求体不是有效的 JSON
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_json";
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `bad_token`: send the partner's OCPI token / OCPI 令牌无效
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_token";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `event_not_found`: the event does not exist / 该事件不存在
+             *     - `not_found`: there is nothing at this address / 请求的资源不存在
+             *     - `unknown_partner`: there is no such partner / 没有这个合作方
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "event_not_found" | "not_found" | "unknown_partner";
+                    };
+                };
+            };
+            /**
+             * @description Conflict (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `not_processed`: the referenced CDR is not processed yet; send again later / 被引用的充电记录尚未处理，请稍后重发
+             *     - `nothing_to_reverse`: the referenced CDR credited nothing to reverse / 被引用的充电记录没有计入碳币，无需冲正
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_processed" | "nothing_to_reverse";
+                    };
+                };
+            };
+            /**
+             * @description Request Entity Too Large (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `payload_too_large`: the request body is too large / 请求体过大
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `invalid_cdr`: the CDR is not valid / 充电记录（CDR）无效
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cdr" | "unknown_query_parameter" | "validation_error";
                     };
                 };
             };
