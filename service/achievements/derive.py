@@ -51,7 +51,7 @@ async def counted(session: AsyncSession, resident_id: int, zone: ZoneInfo) -> li
         )
         .order_by(Action.occurred_at, Action.id)
     )
-    return [Counted(_aware(at).astimezone(zone).date(), f, m, g) for at, f, m, g in rows]
+    return [Counted(at.astimezone(zone).date(), f, m, g) for at, f, m, g in rows]
 
 
 def medals(actions: Sequence[Counted]) -> list[Earned]:
@@ -198,7 +198,3 @@ async def _sums(
 
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC

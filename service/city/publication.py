@@ -85,7 +85,7 @@ async def freshness(
     waiting_now = await waiting(session)
     if publication is None:
         return Freshness(None, None, waiting_now)
-    published_at = _aware(publication.published_at)
+    published_at = publication.published_at
     return Freshness(published_at, max(0, int((now - published_at).total_seconds())), waiting_now)
 
 
@@ -128,11 +128,6 @@ def _row(key: grid.Key, cell: grid.Cell) -> dict[str, Any]:
         "participants": cell.participants if shown else None,
         "suppressed": cell.suppressed,
     }
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _date(value: Any) -> dt.date:
