@@ -33,3 +33,13 @@ def family(family_id: str) -> Family:
         if f.id == family_id:
             return f
     raise KeyError(family_id)
+
+
+def family_names(family_id: str) -> tuple[str, str]:
+    """The family's Chinese and English names; the id itself for both when the plan has no such family
+    (actions recorded before families were stored say ``unknown``)."""
+    try:
+        found = family(family_id)
+    except KeyError:
+        return family_id, family_id
+    return found.zh, found.en

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from methodologies._sdk import FAMILIES
+from methodologies._sdk.families import family_names
 from service.achievements import derive
 from service.achievements.rules import GRAMS_PER_TREE, MEDALS, TREE_SOURCE, Level, level_of, trees
 from service.achievements.schemas import (
@@ -181,11 +181,11 @@ def _all_medals(earned: list[derive.Earned]) -> list[MedalOut]:
 
 
 def _family(family: str, grams: int, actions: int) -> FamilyGramsOut:
-    label = next((f for f in FAMILIES if f.id == family), None)
+    zh, en = family_names(family)
     return FamilyGramsOut(
         family=family,
-        zh=label.zh if label else family,
-        en=label.en if label else family,
+        zh=zh,
+        en=en,
         grams=grams,
         actions=actions,
     )

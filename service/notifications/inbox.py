@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from methodologies._sdk import FAMILIES
+from methodologies._sdk.families import family_names
 from service.errors import NotFound
 from service.methodology.registry import Registry, reason_meanings
 from service.notifications.models import ALL_UP_TO
@@ -93,13 +93,6 @@ def find(found: list[Notice], notification_id: str) -> Notice:
         if notice.id == notification_id:
             return notice
     raise NotFound(f"there is no notification {notification_id!r}", code="notification_not_found")
-
-
-def family_names(family_id: str) -> tuple[str, str]:
-    for f in FAMILIES:
-        if f.id == family_id:
-            return f.zh, f.en
-    return family_id, family_id
 
 
 def methodology_names(registry: Registry, methodology_id: str, code_version: str) -> tuple[str, str]:
