@@ -17,6 +17,7 @@ from service.achievements.rules import GRAMS_PER_TREE, MEDALS, TREE_SOURCE, Leve
 from service.achievements.schemas import (
     AchievementsOut,
     CoinsOut,
+    DistrictsOut,
     DistrictStandingOut,
     FamilyGramsOut,
     LeaderboardOut,
@@ -30,6 +31,7 @@ from service.achievements.schemas import (
 from service.city import periods
 from service.city.models import ALL, CityCell
 from service.city.publication import latest
+from service.city.schemas import DistrictOut
 from service.db.base import utcnow
 from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
@@ -115,6 +117,18 @@ class LeaderboardController(Controller):
     tags = ["resident"]
     guards = requires(Role.RESIDENT)
     dependencies = {"principal": Provide(provide_principal)}
+
+    @get("", operation_id="districts_list", summary="The city's districts, to choose where one lives")
+    async def districts(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+    ) -> DistrictsOut:
+        settings: Settings = request.app.state.services.settings
+        await active_resident(db_session, principal.resident_id)
+        names = [DistrictOut(code=d.code, zh=d.zh, en=d.en) for d in settings.city.districts]
+        return DistrictsOut(districts=names)
 
     @get("/leaderboard", operation_id="district_leaderboard", summary="Districts by grams per resident")
     async def leaderboard(

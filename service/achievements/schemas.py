@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.city.schemas import DistrictOut
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -128,3 +130,9 @@ class LeaderboardOut(_Out):
     )
     k: int = Field(description="the least participants a district needs to be listed")
     districts: list[LeaderboardRowOut] = Field(description="ranked, most grams per resident first")
+
+
+class DistrictsOut(_Out):
+    """The city's districts, for a resident to choose where they live (``PATCH /v1/me``)."""
+
+    districts: list[DistrictOut] = Field(description="every district of the city, in the city's order")

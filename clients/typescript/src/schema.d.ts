@@ -261,6 +261,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/districts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The city's districts, to choose where one lives */
+        get: operations["districts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/districts/leaderboard": {
         parameters: {
             query?: never;
@@ -1397,6 +1414,11 @@ export interface components {
             residents: number | null;
             /** @description the district's Chinese name */
             zh: string | null;
+        };
+        /** DistrictsOut */
+        DistrictsOut: {
+            /** @description every district of the city, in the city's order */
+            districts: components["schemas"]["DistrictOut"][];
         };
         /** EventPage */
         EventPage: {
@@ -4053,6 +4075,90 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable Entity (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `unknown_query_parameter`: unknown query parameter(s): <unknown> / 此接口不接受查询参数 <unknown>
+             *     - `validation_error`: the request is not valid: <summary> / 请求参数无效：<summary>
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unknown_query_parameter" | "validation_error";
+                    };
+                };
+            };
+        };
+    };
+    districts_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistrictsOut"];
+                };
+            };
+            /**
+             * @description Unauthorized (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `account_deleted`: this account has been deleted / 该账户已注销
+             *     - `invalid_token`: the access token is not valid / 访问令牌无效，请重新登录
+             *     - `missing_token`: send an access token: 'Authorization: Bearer <token>' / 请先登录（请求缺少访问令牌）
+             *     - `token_expired`: the access token has expired / 访问令牌已过期，请刷新或重新登录
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_deleted" | "invalid_token" | "missing_token" | "token_expired";
+                    };
+                };
+            };
+            /**
+             * @description Forbidden (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `wrong_role`: this route is not for this role / 当前身份无权访问此接口
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "wrong_role";
+                    };
+                };
+            };
+            /**
+             * @description Not Found (problem+json; see `code`; `detail` in the Accept-Language)
+             *     - `resident_not_found`: this token's resident does not exist / 该居民账户不存在
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "resident_not_found";
                     };
                 };
             };

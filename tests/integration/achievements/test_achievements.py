@@ -201,3 +201,20 @@ async def test_the_leaderboard_lists_districts_with_k_participants(
     assert all(people >= 10 for people in listed.values())
     this_year = await client.get("/v1/districts/leaderboard", params={"period": "year"}, headers=headers)
     assert this_year.json()["period"] == "year"
+
+
+async def test_the_districts_list_is_the_citys_and_each_one_is_accepted_by_patch_me(
+    client, database, settings, registry, bearer
+) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
+        resident = await trips(session, settings, registry, "chashan", [dt.date.today()])
+        await session.commit()
+    headers = bearer(Role.RESIDENT, str(resident))
+    body = (await client.get("/v1/districts", headers=headers)).json()
+    assert [d["code"] for d in body["districts"]] == [d.code for d in settings.city.districts]
+    assert body["districts"][0] == {"code": "chashan", "zh": "茶山街道", "en": "Chashan Subdistrict"}
+    last = body["districts"][-1]["code"]
+    patched = await client.patch("/v1/me", json={"district": last}, headers=headers)
+    assert patched.status_code == 200
+    assert patched.json()["district"] == last
+    assert (await client.get("/v1/districts")).json()["code"] == "missing_token"

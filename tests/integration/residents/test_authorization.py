@@ -146,6 +146,7 @@ async def test_a_deleted_accounts_token_is_refused_on_every_resident_route(
         "GET /v1/me/achievements",
         "GET /v1/me/reports/{year:int}",
         "GET /v1/districts/leaderboard",
+        "GET /v1/districts",
     } <= refused
     assert {
         "GET /v1/me/notifications",
