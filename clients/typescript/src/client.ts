@@ -164,6 +164,10 @@ export class TanbiClient {
     await this.request<Ok<"me_delete">>("DELETE", "/v1/me");
     await this.tokens.set(null);
   }
+  /** The city's districts (code and names), to choose from for `updateMe({ district })`. */
+  districts() {
+    return this.request<Ok<"districts_list">>("GET", "/v1/districts");
+  }
   wallet() {
     return this.request<Ok<"me_wallet">>("GET", "/v1/me/wallet");
   }

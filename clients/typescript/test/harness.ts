@@ -3,14 +3,21 @@
 // (TANBI_TEST_BASE_URL, TANBI_TEST_DATA_DIR); a test file run on its own starts its own.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const repoRoot = resolve(packageRoot, "../..");
+/** The repository (the folder with pyproject.toml above this file), wherever this file was compiled or bundled to. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, "pyproject.toml"))) return dir;
+  }
+  throw new Error(`no pyproject.toml above ${from}`);
+}
+
+const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** The five demo residents with wallets (`tanbi serve --demo`). */
 export const DEMO_PHONES = ["13800000001", "13800000002", "13800000003", "13800000004", "13800000005"] as const;
@@ -35,7 +42,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(timeoutMs = 180_000): Promise<Server> {
+export interface ServerOptions {
+  /** Extra environment for `tanbi serve` (settings such as TANBI_WECHAT__BASE_URL). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function startServer({ env = {}, timeoutMs = 180_000 }: ServerOptions = {}): Promise<Server> {
   const tanbi = process.env.TANBI_BIN ?? join(repoRoot, ".venv/bin/tanbi");
   const dataDir = mkdtempSync(join(tmpdir(), "tanbi-ts-"));
   const port = await freePort();
@@ -44,7 +57,12 @@ export async function startServer(timeoutMs = 180_000): Promise<Server> {
   const log = openSync(join(dataDir, "serve.log"), "a");
   const child: ChildProcess = spawn(tanbi, ["serve", "--demo", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: dataDir,
-    env: { ...process.env, TANBI_DATA_DIR: dataDir, TANBI_DEMO_RESIDENTS: process.env.TANBI_DEMO_RESIDENTS ?? "100" },
+    env: {
+      ...process.env,
+      TANBI_DATA_DIR: dataDir,
+      TANBI_DEMO_RESIDENTS: process.env.TANBI_DEMO_RESIDENTS ?? "100",
+      ...env,
+    },
     stdio: ["ignore", log, log],
   });
   closeSync(log);

@@ -70,3 +70,22 @@ describe("wallet, actions, transfers, impact", () => {
     assert.ok(impact.by_methodology.length > 0);
   });
 });
+
+describe("the resident's district", () => {
+  it("lists the city's districts and moves the resident to one; an unknown code is 422 unknown_district", async () => {
+    const { baseUrl } = await server();
+    const client = new TanbiClient({ baseUrl });
+    await client.signInDev(DEMO_PHONES[4]);
+    const { districts } = await client.districts();
+    assert.ok(districts.length > 1);
+    assert.ok(districts.every((d) => d.code && d.zh && d.en));
+    const target = districts[districts.length - 1]!;
+    const me = await client.updateMe({ district: target.code });
+    assert.equal(me.district, target.code);
+    assert.equal((await client.me()).district, target.code);
+    const error = await client.updateMe({ district: "atlantis" }).catch((e: unknown) => e);
+    assert.ok(error instanceof TanbiError);
+    assert.equal(error.status, 422);
+    assert.equal(error.code, "unknown_district");
+  });
+});
