@@ -9,45 +9,20 @@ import {
   wxTransport,
   type WxRequestOptions,
 } from "../src/index.js";
+import { fakeStorage, forwardRequest } from "./fake-wx.js";
 import { DEMO_PHONES, expiredCopy, server } from "./harness.js";
 
-/**
- * A fake `wx` that behaves as the mini-program's: `wx.request` calls back `success` for every HTTP answer
- * (4xx/5xx too) with `statusCode`, `data` (parsed when dataType is json, else the text) and `header`, and
- * `fail` only when no answer came; storage is synchronous and keeps objects.
- */
+/** A fake `wx` that behaves as the mini-program's for requests, storage and the system language. */
 function fakeWx(language = "zh_CN") {
-  const storage = new Map<string, unknown>();
   const requests: WxRequestOptions[] = [];
   const wx = {
+    ...fakeStorage(),
     requests,
-    storage,
     language,
     request(options: WxRequestOptions) {
       requests.push(options);
-      fetch(options.url, { method: options.method ?? "GET", headers: options.header, body: options.data })
-        .then(async (response) => {
-          const text = await response.text();
-          const header: Record<string, string> = {};
-          response.headers.forEach((v, k) => {
-            header[k.replace(/\b\w/g, (c) => c.toUpperCase())] = v; // wx keeps the server's casing
-          });
-          let data: unknown = text;
-          if ((options.dataType ?? "json") === "json") {
-            try {
-              data = JSON.parse(text);
-            } catch {
-              data = text;
-            }
-          }
-          options.success?.({ statusCode: response.status, data, header });
-        })
-        .catch((error: Error) => options.fail?.({ errMsg: `request:fail ${error.message}` }));
-      return { abort() {} };
+      return forwardRequest(options);
     },
-    getStorageSync: (key: string) => (storage.has(key) ? structuredClone(storage.get(key)) : ""),
-    setStorageSync: (key: string, value: unknown) => void storage.set(key, structuredClone(value)),
-    removeStorageSync: (key: string) => void storage.delete(key),
     getSystemInfoSync: () => ({ language: wx.language }),
   };
   return wx;

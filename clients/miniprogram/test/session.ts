@@ -1,0 +1,29 @@
+// What the page tests share: the run's server, and signing in through the pages as a resident would.
+import assert from "node:assert/strict";
+import { server as runServer, type Server } from "../../typescript/test/harness.js";
+import { installWx, type FakeWx } from "./wx.js";
+
+/** The service the pages talk to: the demo, with pay-codes that expire after 5 s instead of 60. */
+export const SERVER_ENV = { TANBI_REDEEM__PAYCODE_TTL_SECONDS: "5" };
+
+export { DEMO_PHONES, createLinkToken, demoPartners } from "../../typescript/test/harness.js";
+
+export async function server(): Promise<Server> {
+  if (!process.env.TANBI_TEST_BASE_URL) throw new Error("run the page tests with `npm test` (test/run.ts starts the server)");
+  return runServer();
+}
+
+/**
+ * A fresh mini-program signed in as the demo resident with `phone`: wx.login finds no WeChat sign-in on the
+ * demo service, so the app opens 登录, where the phone is entered (the sandbox fallback).
+ */
+export async function signedIn(phone: string, language = "zh_CN"): Promise<FakeWx> {
+  const { baseUrl } = await server();
+  const wx = installWx(baseUrl, { language });
+  const signin = await wx.open("pages/signin/index");
+  signin.onPhone(wx.input(phone));
+  await signin.submit();
+  assert.equal(signin.data.error, "", `dev sign-in as ${phone}`);
+  assert.ok(wx.getStorageSync("tanbi.tokens"), "tokens stored in wx storage");
+  return wx;
+}
