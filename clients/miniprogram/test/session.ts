@@ -3,8 +3,12 @@ import assert from "node:assert/strict";
 import { server as runServer, type Server } from "../../typescript/test/harness.js";
 import { installWx, type FakeWx } from "./wx.js";
 
-/** The service the pages talk to: the demo, with pay-codes that expire after 5 s instead of 60. */
-export const SERVER_ENV = { TANBI_REDEEM__PAYCODE_TTL_SECONDS: "5" };
+/** The service the pages talk to: the demo, with pay-codes that expire after 5 s instead of 60 */
+export const SERVER_ENV = {
+  TANBI_REDEEM__PAYCODE_TTL_SECONDS: "5",
+  // Every test signs in afresh, all from one address: far more than a resident's phone would.
+  TANBI_RATE_LIMITS__SIGN_IN: "100000",
+};
 
 export { DEMO_PHONES, createLinkToken, demoPartners } from "../../typescript/test/harness.js";
 
@@ -15,7 +19,8 @@ export async function server(): Promise<Server> {
 
 /**
  * A fresh mini-program signed in as the demo resident with `phone`: wx.login finds no WeChat sign-in on the
- * demo service, so the app opens 登录, where the phone is entered (the sandbox fallback).
+ * demo service, so the app opens 登录, where the phone is entered (the sandbox fallback). It comes back with
+ * no page open and the records of toasts, titles and navigations empty.
  */
 export async function signedIn(phone: string, language = "zh_CN"): Promise<FakeWx> {
   const { baseUrl } = await server();
@@ -25,5 +30,11 @@ export async function signedIn(phone: string, language = "zh_CN"): Promise<FakeW
   await signin.submit();
   assert.equal(signin.data.error, "", `dev sign-in as ${phone}`);
   assert.ok(wx.getStorageSync("tanbi.tokens"), "tokens stored in wx storage");
+  assert.deepEqual(wx.navigations, ["/pages/home/index"], "signed in, the app goes home");
+  // The test starts from here: no page open, nothing shown or navigated yet.
+  await wx.close(signin);
+  wx.navigations.length = 0;
+  wx.toasts.length = 0;
+  wx.titles.length = 0;
   return wx;
 }

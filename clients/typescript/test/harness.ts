@@ -127,14 +127,14 @@ export function demoPartners(dataDir: string): Record<string, { id: number; secr
   return JSON.parse(readFileSync(join(dataDir, "demo-partners.json"), "utf8"));
 }
 
-/** A link token, as a partner's QR would carry it: a Standard Webhooks-signed POST /v1/partners/{id}/link-tokens. */
-export async function createLinkToken(baseUrl: string, partner: { id: number; secret: string }, subject: string) {
-  const body = JSON.stringify({ subject });
+/** A Standard Webhooks-signed POST as a partner sends it (webhook-id, webhook-timestamp, webhook-signature). */
+export async function signedPost(baseUrl: string, path: string, partner: { secret: string }, payload: unknown) {
+  const body = JSON.stringify(payload);
   const id = `msg_${randomUUID().replaceAll("-", "")}`;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const key = Buffer.from(partner.secret.replace(/^whsec_/, ""), "base64");
   const signature = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
-  const response = await fetch(`${baseUrl}/v1/partners/${partner.id}/link-tokens`, {
+  return fetch(`${baseUrl}${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -144,10 +144,22 @@ export async function createLinkToken(baseUrl: string, partner: { id: number; se
     },
     body,
   });
+}
+
+/** A link token, as a partner's QR would carry it: POST /v1/partners/{id}/link-tokens. */
+export async function createLinkToken(baseUrl: string, partner: { id: number; secret: string }, subject: string) {
+  const response = await signedPost(baseUrl, `/v1/partners/${partner.id}/link-tokens`, partner, { subject });
   if (response.status !== 201 && response.status !== 200) {
     throw new Error(`link-token: ${response.status} ${await response.text()}`);
   }
   return (await response.json()) as { token: string; [key: string]: unknown };
+}
+
+/** A partner's batch of events (POST /v1/partners/{id}/events), as docs/partners.md shows them. */
+export async function postEvents(baseUrl: string, partner: { id: number; secret: string }, events: unknown[]) {
+  const response = await signedPost(baseUrl, `/v1/partners/${partner.id}/events`, partner, { events });
+  if (response.status >= 300) throw new Error(`events: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
 }
 
 /**
