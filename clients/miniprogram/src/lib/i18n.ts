@@ -103,6 +103,13 @@ const zh = {
   phone: "手机号",
   signIn: "登录",
   signedIn: "已登录",
+  // 成就, 消息 (added with those pages)
+  districtUnranked: "{district} 的居民还不够多，暂不排名",
+  monthNames: "1|2|3|4|5|6|7|8|9|10|11|12",
+  subscribeKind_credits: "碳币到账",
+  subscribeKind_rejection: "未入账",
+  subscribeKind_expiring: "碳币即将到期",
+  subscribeKind_voucher_lapsing: "券即将过期",
 } as const;
 
 export type Strings = { readonly [K in keyof typeof zh]: string };
@@ -194,6 +201,12 @@ const en: Strings = {
   phone: "Phone",
   signIn: "Sign in",
   signedIn: "Signed in",
+  districtUnranked: "Too few residents in {district} to rank yet",
+  monthNames: "January|February|March|April|May|June|July|August|September|October|November|December",
+  subscribeKind_credits: "Coins credited",
+  subscribeKind_rejection: "Not credited",
+  subscribeKind_expiring: "Coins expiring",
+  subscribeKind_voucher_lapsing: "Voucher lapsing",
 };
 
 export function langChoice(): LangChoice {
