@@ -33,9 +33,16 @@ async def _run_online() -> None:
         return
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     async with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table to change it (drop, then rename a copy); with foreign keys on,
+            # dropping a table other rows reference fails, even deferred. SQLite only takes this pragma
+            # outside a transaction, so on the raw connection before Alembic begins one; a migration that
+            # rebuilds a referenced table checks the references itself (PRAGMA foreign_key_check).
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         await connection.run_sync(_configure)
         await connection.commit()
-    await engine.dispose()
+    await engine.dispose()  # NullPool: the connection with foreign keys off is closed, not reused
 
 
 def run_offline() -> None:

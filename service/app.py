@@ -16,6 +16,12 @@ from service.actions.controllers import ActionAuditController, AssetController
 from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
+from service.donations.controllers import (
+    CityWelfareProjectController,
+    DonationCertificateController,
+    ResidentDonationController,
+    WelfareProjectController,
+)
 from service.health import healthz, readyz
 from service.http import api_docs, contract
 from service.http.allow import complete_allow
@@ -63,6 +69,10 @@ ROUTES = [
     NotificationController,
     MerchantNotificationController,
     CityController,
+    WelfareProjectController,
+    DonationCertificateController,
+    ResidentDonationController,
+    CityWelfareProjectController,
     dashboard,
     static_files,
     api_docs.assets,

@@ -184,6 +184,7 @@ class CoinsOut(_Out):
         description="coins the adjustment account holds: the net of corrections (negative when they gave "
         "coins out)"
     )
+    donated: int = Field(description="coins residents gave to public-welfare projects (never returned)")
     outstanding: int = Field(description="coins the residents' wallets hold now, held coins included")
 
 

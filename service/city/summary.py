@@ -162,7 +162,13 @@ def _by_family(cells: Cells, families: dict[str, str], live: set[str], unit: Uni
 
 async def coins(session: AsyncSession) -> dict[str, int]:
     """Coins by where they are, read from the few non-wallet accounts (wallets hold the rest)."""
-    kinds = [AccountKind.ISSUANCE, AccountKind.MERCHANT, AccountKind.EXPIRY, AccountKind.ADJUSTMENT]
+    kinds = [
+        AccountKind.ISSUANCE,
+        AccountKind.MERCHANT,
+        AccountKind.EXPIRY,
+        AccountKind.ADJUSTMENT,
+        AccountKind.PROJECT,
+    ]
     rows = await session.execute(
         sa.select(Account.kind, sa.func.sum(Account.balance))
         .where(Account.kind.in_(kinds))
@@ -176,6 +182,7 @@ async def coins(session: AsyncSession) -> dict[str, int]:
         "redeemed": by_kind.get(AccountKind.MERCHANT, 0),
         "expired": by_kind.get(AccountKind.EXPIRY, 0),
         "adjusted": by_kind.get(AccountKind.ADJUSTMENT, 0),
+        "donated": by_kind.get(AccountKind.PROJECT, 0),
         "outstanding": -sum(by_kind.values()),
     }
 

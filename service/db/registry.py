@@ -11,6 +11,7 @@ def metadata() -> sa.MetaData:
     from service.actions import models as action_models  # noqa: F401
     from service.audit import models as audit_models  # noqa: F401
     from service.city import models as city_models  # noqa: F401
+    from service.donations import models as donation_models  # noqa: F401
     from service.identity import models as identity_models  # noqa: F401
     from service.ledger import models as ledger_models  # noqa: F401
     from service.merchants import models as merchant_models  # noqa: F401

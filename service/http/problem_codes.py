@@ -36,6 +36,15 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
         404: ("offer_not_found",),
         409: ("offer_changed", "offer_not_pending"),
     },
+    ("POST", "/v1/city/welfare-projects"): {},
+    ("PATCH", "/v1/city/welfare-projects/{project_id}"): {
+        404: ("welfare_project_not_found",),
+        422: ("null_field",),
+    },
+    ("GET", "/v1/donations/{serial}"): {
+        404: ("donation_not_found",),
+        422: ("invalid_serial", "serial_check_failed"),
+    },
     ("GET", "/v1/city/reductions"): REDUCTIONS,
     ("GET", "/v1/city/reductions.csv"): REDUCTIONS,
     ("GET", "/v1/ledger/accounts/{account_id}"): {404: ("account_not_found",)},
@@ -48,6 +57,10 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     },
     ("POST", "/v1/me/bindings"): {409: ("subject_bound",), 422: ("invalid_link_token",)},
     ("DELETE", "/v1/me/bindings/{binding_id}"): {404: ("binding_not_found",)},
+    ("POST", "/v1/me/donations"): {
+        404: ("welfare_project_not_found",),
+        409: ("idempotency_conflict", "in_progress", "insufficient_funds", "welfare_project_inactive"),
+    },
     ("POST", "/v1/me/notifications/read"): {404: ("notification_not_found",), 422: ("invalid_read_marks",)},
     ("POST", "/v1/me/notifications/subscriptions"): {
         403: ("wechat_account_mismatch",),
@@ -98,6 +111,7 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
         404: ("unknown_methodology",),
         422: ("invalid_evidence",),
     },
+    ("GET", "/v1/welfare-projects/{project_id}"): {404: ("welfare_project_not_found",)},
     ("PUT", PARTNER + "/assets/{kind}/{ref}"): {
         403: ("methodology_not_granted",),
         409: ("asset_exists",),

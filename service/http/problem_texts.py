@@ -155,6 +155,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reserved_idempotency_key": ("该幂等键前缀为系统保留", "this idempotency key prefix is reserved"),
     "idempotency_conflict": ("该幂等键已用于另一笔请求", "this idempotency key was used for another request"),
     "insufficient_funds": ("可用碳币不足", "not enough coins available"),
+    "donation_irreversible": (
+        "捐赠给公益项目的碳币不可退回或转出",
+        "coins donated to a public-welfare project never leave it",
+    ),
     # merchants, offers and vouchers
     "merchant_not_found": ("该商户不存在", "this token's merchant does not exist"),
     "merchant_exists": ("同名商户已存在", "a merchant with this name exists"),
@@ -185,6 +189,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "voucher_consumed": ("该优惠券已使用", "this voucher has been used"),
     "voucher_lapsed": ("该优惠券已失效", "this voucher has lapsed"),
     "voucher_cancelled": ("该优惠券已取消", "this voucher was cancelled"),
+    # public-welfare projects and donations
+    "welfare_project_not_found": ("该公益项目不存在", "the public-welfare project does not exist"),
+    "welfare_project_inactive": ("该公益项目已停止接受捐赠", "this project no longer takes donations"),
+    "donation_not_found": ("没有这个编号的捐赠证书", "no donation certificate has this serial"),
+    "invalid_serial": (
+        "证书编号格式无效，应形如 TB-GQC-DON-2026-000123-45",
+        "a donation serial looks like TB-GQC-DON-2026-000123-45",
+    ),
+    "serial_check_failed": (
+        "证书编号的校验码不符，可能输错或被篡改",
+        "the serial's check digits do not match: mistyped or altered",
+    ),
     # partners
     "unknown_partner": ("没有这个合作方", "there is no such partner"),
     "partner_exists": ("同名合作方已存在", "a partner with this name exists"),

@@ -17,10 +17,13 @@ class AccountKind(enum.StrEnum):
     MERCHANT = "merchant"
     EXPIRY = "expiry"
     ADJUSTMENT = "adjustment"
+    # A public-welfare project's coins (service/donations): only ever credited; the ledger refuses any
+    # transfer or hold out of it, so donated coins never come back.
+    PROJECT = "project"
 
 
 # Accounts whose balance may never go below zero (everything else is a source or a sink).
-GUARDED_KINDS = (AccountKind.WALLET, AccountKind.MERCHANT)
+GUARDED_KINDS = (AccountKind.WALLET, AccountKind.MERCHANT, AccountKind.PROJECT)
 
 
 class HoldStatus(enum.StrEnum):
@@ -47,7 +50,7 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
-    # A stable name: "wallet:42", "merchant:7", "issuance:3", "expiry", "adjustment".
+    # A stable name: "wallet:42", "merchant:7", "issuance:3", "expiry", "adjustment", "project:5".
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     owner_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     # Posted balance: sum of credits minus sum of debits. Held coins are still in it, not spendable.

@@ -17,6 +17,7 @@ CheckName = Literal[
     "held_matches_holds",
     "lots_match_wallets",
     "transfers_have_idempotency_records",
+    "projects_never_debited",
     "grams_carry_over",
 ]
 
@@ -28,13 +29,14 @@ class AccountOut(BaseModel):
     kind: AccountKind = Field(
         description=(
             "issuance: where the city's coins come from; wallet: a resident's; merchant: a merchant's "
-            "takings; expiry: where expired coins go; adjustment: corrections"
+            "takings; expiry: where expired coins go; adjustment: corrections; project: a public-welfare "
+            "project's donated coins (never debited)"
         )
     )
     code: str = Field(
         description=(
             "the account's stable name: wallet:<resident id>, merchant:<merchant id> (or "
-            "merchant:<merchant id>:<shard>), issuance:<shard>, expiry or adjustment"
+            "merchant:<merchant id>:<shard>), issuance:<shard>, expiry, adjustment or project:<project id>"
         )
     )
     balance: int = Field(

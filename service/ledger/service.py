@@ -7,7 +7,8 @@ Rules every operation keeps:
   issue, whose keys the caller guarantees are new, writes without claiming; ``issuance`` says why);
 - account rows are updated in ascending id order (one lock order for every writer: no deadlocks), and a
   guarded account's debit is a conditional UPDATE, backed by the table's CHECK constraint;
-- wallet credits open an expiry lot; wallet debits take from the earliest-expiring unexpired lots.
+- wallet credits open an expiry lot; wallet debits take from the earliest-expiring unexpired lots;
+- nothing leaves a project account (a donation's destination): no transfer, hold or reversal debits one.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class Ledger:
     async def adjustment_account(self) -> Account:
         return await self.repo.ensure_account(AccountKind.ADJUSTMENT, "adjustment", None)
 
+    async def project_account(self, project_id: int) -> Account:
+        """A public-welfare project's account (service/donations): coins go in and never come out."""
+        return await self.repo.ensure_account(AccountKind.PROJECT, f"project:{project_id}", project_id)
+
     async def account(self, account_id: int) -> Account:
         account = await self.repo.account(account_id)
         if account is None:
@@ -144,7 +149,7 @@ class Ledger:
             return await self._execute(request, reverses=original)
 
     async def _execute(self, request: TransferRequest, *, reverses: Transfer | None = None) -> Transfer:
-        debit = await self.account(request.debit_account_id)
+        debit = _not_donated(await self.account(request.debit_account_id))
         credit = await self.account(request.credit_account_id)
         await self._move(debit, credit, request.amount)
         transfer = await self._record(request, reverses_id=reverses.id if reverses else None)
@@ -198,7 +203,7 @@ class Ledger:
                 hold = await self.repo.hold(record.hold_id)
                 assert hold is not None
                 return hold
-            debit = await self.account(request.debit_account_id)
+            debit = _not_donated(await self.account(request.debit_account_id))
             await self.account(request.credit_account_id)
             if not await self.repo.reserve(debit.id, request.amount):
                 raise _insufficient()
@@ -414,6 +419,16 @@ def _validate(request: TransferRequest) -> None:
     validate_amount_and_key(request.amount, request.idempotency_key)
     if request.debit_account_id == request.credit_account_id:
         raise Invalid("debit and credit accounts must differ", code="same_account")
+
+
+def _not_donated(debit: Account) -> Account:
+    """``debit``, unless it is a project's: donated coins never come back, nor move on (a reversal of a
+    donation would debit the project, so it is refused here too)."""
+    if debit.kind == AccountKind.PROJECT:
+        raise Conflict(
+            f"account {debit.id} holds donated coins, which never leave it", code="donation_irreversible"
+        )
+    return debit
 
 
 def _insufficient() -> InsufficientFunds:

@@ -77,6 +77,7 @@ async def verify_ledger(session: AsyncSession, *more: CheckFunction) -> Report:
         await _held_matches_pending_holds(session),
         await _lots_match_wallets(session),
         await _transfers_have_idempotency_records(session),
+        await _projects_never_debited(session),
         *[await check(session) for check in more],
     ]
     accounts = await session.scalar(sa.select(sa.func.count()).select_from(Account)) or 0
@@ -184,4 +185,18 @@ async def _transfers_have_idempotency_records(session: AsyncSession) -> Check:
     )
     for transfer_id, key in await session.execute(stmt):
         record(check, f"transfer {transfer_id}: no idempotency record for key {key!r}")
+    return check
+
+
+async def _projects_never_debited(session: AsyncSession) -> Check:
+    check = Check("projects_never_debited", "no transfer or hold takes coins out of a project's account")
+    projects = sa.select(Account.id).where(Account.kind == AccountKind.PROJECT)
+    transfers = sa.select(Transfer.id, Transfer.debit_account_id).where(
+        Transfer.debit_account_id.in_(projects)
+    )
+    for transfer_id, account_id in await session.execute(transfers.order_by(Transfer.id)):
+        record(check, f"transfer {transfer_id} debits project account {account_id}")
+    holds = sa.select(Hold.id, Hold.debit_account_id).where(Hold.debit_account_id.in_(projects))
+    for hold_id, account_id in await session.execute(holds.order_by(Hold.id)):
+        record(check, f"hold {hold_id} debits project account {account_id}")
     return check

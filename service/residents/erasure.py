@@ -13,6 +13,8 @@ which someone holding our hash key and a card number, a plate or a rooftop could
   actions that recorded it and from the audit log, after the facts a replay needs from them are stored;
 - notifications: read marks, WeChat opt-ins (with their sealed openids) and the subscribe messages sent
   are deleted (service/notifications/repository.py);
+- donations: the gifts stay (the coins moved, the projects' progress counts them) under the anonymous
+  id, like every transfer, but the donor name chosen for the certificates is erased (they say 匿名);
 - guards: claimed evidence and shared occupancy stay (the same invoice or meter period is still refused)
   but forget their action; the resident's own occupancy spans are deleted.
 
@@ -34,6 +36,7 @@ from methodologies._sdk import HASHED
 from service.actions.decision import cap_counter_keys
 from service.actions.models import Action, Asset, EvidenceClaim, Occupancy
 from service.audit.models import AuditEntry
+from service.donations.repository import DonationRepository
 from service.errors import NotFound
 from service.methodology.params import ParamService
 from service.methodology.registry import Registry
@@ -77,6 +80,7 @@ async def erase_history(
     counts["assets"] = await _strip_assets(session, registry, resident_id, names)
     counts["events"], counts["bindings"] = await _forget_subjects(session, resident_id)
     counts |= await forget_notifications(session, resident_id)
+    counts["donor_names"] = await DonationRepository(session).forget_donor_names(resident_id)
     await session.flush()
     return counts
 

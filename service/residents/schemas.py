@@ -13,8 +13,9 @@ from service.actions.models import ActionStatus
 # "demo_credit" (Ledger.issue, called from service/actions/ and service/demo.py),
 # "charge" (service/merchants/paycodes.py and the tanbi_charge database function), "voucher"
 # (service/merchants/vouchers.py and tanbi_claim_voucher), "reversal" (Ledger.reverse) and "expiry"
-# (Ledger.expire_lots). A new kind must be added here, or /v1/me/transfers cannot list it.
-TransferKind = Literal["credit", "demo_credit", "charge", "voucher", "reversal", "expiry"]
+# (Ledger.expire_lots), "donation" (service/donations/service.py). A new kind must be added here, or
+# /v1/me/transfers cannot list it.
+TransferKind = Literal["credit", "demo_credit", "charge", "voucher", "reversal", "expiry", "donation"]
 
 CURSOR = "opaque cursor: pass it back as `cursor` to get the next page; null on the last page"
 
@@ -122,7 +123,7 @@ class ActionPage(BaseModel):
     next_cursor: str | None = Field(description=CURSOR)
 
 
-CounterpartKind = Literal["action", "offer", "merchant", "expiry", "city"]
+CounterpartKind = Literal["action", "offer", "merchant", "expiry", "city", "welfare_project"]
 
 
 class Counterpart(BaseModel):
@@ -130,7 +131,8 @@ class Counterpart(BaseModel):
 
     kind: CounterpartKind = Field(
         description="action: credit for an action; offer: a voucher of an offer; merchant: a pay-code "
-        "charge; expiry: coins expired; city: the platform itself (e.g. demo coins)"
+        "charge; expiry: coins expired; city: the platform itself (e.g. demo coins); welfare_project: a "
+        "donation to a public-welfare project"
     )
     name: str = Field(
         max_length=300,

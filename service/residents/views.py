@@ -126,9 +126,10 @@ def counterpart(
 
 
 _CITY = ("碳普惠平台", "Carbon-inclusive platform")
-_KINDS = {"expiry": "expiry", "demo_credit": "city", "credit": "action"}
+_KINDS = {"expiry": "expiry", "demo_credit": "city", "credit": "action", "donation": "welfare_project"}
 _NAMES: dict[str, tuple[str, str]] = {
     "expiry": ("碳币过期", "Coins expired"),
     "demo_credit": ("演示赠送碳币", "Demo welcome coins"),
     "credit": ("减排奖励", "Reward for a low-carbon action"),
+    "donation": ("公益捐赠", "Donation to a public-welfare project"),
 }

@@ -43,6 +43,7 @@ LISTS = ("/v1/me/bindings", "/v1/me/vouchers")
 BODIES: dict[str, Any] = {
     "POST /v1/me/bindings": {"token": "lt_not-a-real-token"},
     "POST /v1/me/vouchers": {"offer_id": 1},
+    "POST /v1/me/donations": {"project_id": 1, "coins": 1},
     "POST /v1/me/assets": {"kind": "pv_system", "ref": "PV-GONE", "attributes": PV_SYSTEM},
     "POST /v1/me/notifications/subscriptions": {"template": "tmpl-any", "code": "code-any"},
 }
