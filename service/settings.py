@@ -166,6 +166,8 @@ class CitySettings(BaseModel):
     name_en: str = "Gongqingcheng"
     # The city's code in registry and certificate serials (TB-{code}-...): upper-case letters, 2 to 8.
     registry_code: str = Field(default="GQC", pattern=r"^[A-Z]{2,8}$")
+    # The city's code in registry and certificate serials (TB-{code}-...): upper-case letters, 2 to 8.
+    registry_code: str = Field(default="GQC", pattern=r"^[A-Z]{2,8}$")
     districts: list[District] = Field(default_factory=lambda: list(GONGQINGCHENG))
     # Groups with fewer distinct participants are suppressed.
     k_anonymity: int = Field(default=10, ge=2, le=10_000)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.registry.operations import on_reversal
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -60,3 +62,5 @@ async def take_back(
         return
     action.reversed_at = at
     await writer.add(session, [entry(action, zone, sign=-1)])
+    # A pooled action's reversal counts against its batch (issued: buffer units are cancelled for it).
+    await on_reversal(session, action.id, at)

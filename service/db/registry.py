@@ -18,5 +18,6 @@ def metadata() -> sa.MetaData:
     from service.methodology import models as methodology_models  # noqa: F401
     from service.notifications import models as notification_models  # noqa: F401
     from service.partners import models as partner_models  # noqa: F401
+    from service.registry import models as registry_models  # noqa: F401
 
     return Base.metadata

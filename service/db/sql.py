@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,3 +28,21 @@ async def lock_keys(session: AsyncSession, keys: Sequence[str]) -> None:
     SQLite: nothing to do, every write transaction already holds the database's single write lock.
     """
     await dialect_for(session).lock_keys(keys)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def atomic(
+    fn: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
+    """Runs ``fn(session, ...)`` in a savepoint: when it raises, none of its writes stay in the session's
+    transaction (a caller that goes on, such as a test, sees nothing half-done)."""
+
+    @functools.wraps(fn)
+    async def wrapper(session: AsyncSession, *args: P.args, **kwargs: P.kwargs) -> T:
+        async with session.begin_nested():
+            return await fn(session, *args, **kwargs)
+
+    return wrapper

@@ -36,6 +36,7 @@ from service.identity.service import (
 )
 from service.identity.wechat import exchange_code
 from service.ratelimit import client_ip, limit
+from service.registry.consent import set_consent
 from service.residents.deletion import delete_account
 
 
@@ -150,6 +151,7 @@ class MeController(Controller):
             display_name=profile["display_name"],
             district=profile["district"],
             created_at=profile["created_at"],
+            pooling_consent_since=profile["pooling_consent_since"],
         )
 
     @patch("", operation_id="me_update", summary="Change the profile (display name, district)")
@@ -164,8 +166,11 @@ class MeController(Controller):
         changes = data.model_dump(include=data.model_fields_set)
         if "district" in changes:
             checked(request.app.state.services.settings.city, changes["district"])
+        consent = changes.pop("pooling_consent", None)
         for name, value in changes.items():
             setattr(resident, name, value)
+        if consent is not None:
+            await set_consent(db_session, resident, consent, utcnow())
         await db_session.flush()
         return _me_out(resident)
 
@@ -193,4 +198,5 @@ def _me_out(resident) -> MeOut:  # type: ignore[no-untyped-def]
         display_name=resident.display_name,
         district=resident.district,
         created_at=resident.created_at,
+        pooling_consent_since=resident.pooling_consent_since,
     )

@@ -22,6 +22,9 @@ class Resident(Base):
     unionid_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # The district the resident gave in their profile (a code of the city's districts); optional.
     district: Mapped[str | None] = mapped_column(sa.String(32))
+    # Since when the resident lets their verified reductions be pooled and sold (service/registry);
+    # null: not consenting. The history of changes is in pooling_consents.
+    pooling_consent_since: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set when the resident deleted their account: personal data is gone, the id stays for the books.
     deleted_at: Mapped[dt.datetime | None]

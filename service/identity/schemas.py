@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 
 class StrictBody(BaseModel):
@@ -103,6 +103,13 @@ class MeOut(BaseModel):
         description="code of the city district the resident gave in their profile; null until set",
     )
     created_at: dt.datetime = Field(description="when the account was created (ISO 8601 timestamp, UTC)")
+    pooling_consent_since: dt.datetime | None = Field(
+        default=None,
+        description=(
+            "since when the resident lets their verified reductions be pooled and sold as carbon credits "
+            "(actions from then on; docs/registry.md); null: not consenting"
+        ),
+    )
 
 
 class MePatch(BaseModel):
@@ -121,3 +128,18 @@ class MePatch(BaseModel):
             "null to clear it"
         ),
     )
+    pooling_consent: StrictBool | None = Field(
+        default=None,
+        description=(
+            "true: let my verified reductions from now on be pooled and sold (opt-in); false: withdraw "
+            "(nothing not yet pooled will be); omit to keep"
+        ),
+    )
+
+    @field_validator("pooling_consent", mode="before")
+    @classmethod
+    def _a_real_boolean(cls, value: object) -> object:
+        # Consent must be stated, not inferred: "yes", 1 or "true" are refused (the request decoder is lax).
+        if value is not None and not isinstance(value, bool):
+            raise ValueError("pooling_consent is true or false")
+        return value

@@ -142,6 +142,7 @@ def _profile_read(keys: sa.TableValuedAlias | None = None) -> sa.Select[Any]:
         Resident.district,
         Resident.created_at,
         Resident.deleted_at,
+        Resident.pooling_consent_since,
     )
     return sa.select(*first, *columns).select_from(start).where(Resident.id == resident_id).order_by(*first)
 

@@ -35,4 +35,5 @@ async def test_the_profile_read_agrees_with_the_orm_and_refuses_as_it_does(pg_co
         "district": "ganlu",
         "created_at": resident.created_at,
         "deleted_at": None,
+        "pooling_consent_since": None,
     }
