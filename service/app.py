@@ -13,6 +13,8 @@ from litestar.types import ControllerRouterHandler
 
 from service.achievements.controllers import AchievementController, LeaderboardController
 from service.actions.controllers import ActionAuditController, AssetController
+from service.attestations.controllers import AttestationCheckController, AttestationController
+from service.benefits.controllers import CityBenefitController, ResidentBenefitController
 from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
@@ -73,6 +75,10 @@ ROUTES = [
     DonationCertificateController,
     ResidentDonationController,
     CityWelfareProjectController,
+    CityBenefitController,
+    ResidentBenefitController,
+    AttestationController,
+    AttestationCheckController,
     dashboard,
     static_files,
     api_docs.assets,

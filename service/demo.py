@@ -15,6 +15,7 @@ from typing import Any
 
 from service.db.base import utcnow
 from service.demo_city import seed_city
+from service.demo_city.benefits import seed_benefits
 from service.identity.repository import IdentityRepository
 from service.identity.service import keyed_hash
 from service.jobs.queue import JobQueue, unit_of_work
@@ -74,6 +75,7 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
         if registry is not None
         else {}
     )
+    await seed_benefits(database, queue)
     return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)
 
 

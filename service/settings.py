@@ -35,6 +35,33 @@ class AuthSettings(BaseModel):
     secrets_key: SecretStr | None = None
 
 
+class AttestationSettings(BaseModel):
+    """Residents' attestations for banks are EdDSA (Ed25519) JWS signed with ``keys[active_kid]``; every
+    key's public half is published (GET /.well-known/jwks.json), so tokens of a retired key still verify."""
+
+    # kid -> PKCS#8 PEM of an Ed25519 private key (TANBI_ATTESTATIONS__KEYS, JSON).
+    keys: dict[str, SecretStr] = Field(default_factory=dict)
+    active_kid: str | None = None  # None: the last kid in sorted order
+    default_days: int = Field(default=30, ge=1, le=365)
+    max_days: int = Field(default=365, ge=1, le=365)
+
+    @field_validator("keys")
+    @classmethod
+    def _ed25519_keys(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        """Refuse a key that is not an Ed25519 private key PEM at start, not at a bank's first request."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        for kid, pem in keys.items():
+            try:
+                key = load_pem_private_key(pem.get_secret_value().encode(), password=None)
+            except ValueError as exc:
+                raise ValueError(f"attestation key {kid!r} is not a PEM private key") from exc
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError(f"attestation key {kid!r} is not an Ed25519 private key")
+        return keys
+
+
 class LedgerSettings(BaseModel):
     # 1 coin per this many grams CO2e avoided; actions keep the exact grams and the remainder.
     grams_per_coin: int = Field(default=10, ge=1, le=1_000_000)
@@ -166,8 +193,6 @@ class CitySettings(BaseModel):
     name_en: str = "Gongqingcheng"
     # The city's code in registry and certificate serials (TB-{code}-...): upper-case letters, 2 to 8.
     registry_code: str = Field(default="GQC", pattern=r"^[A-Z]{2,8}$")
-    # The city's code in registry and certificate serials (TB-{code}-...): upper-case letters, 2 to 8.
-    registry_code: str = Field(default="GQC", pattern=r"^[A-Z]{2,8}$")
     districts: list[District] = Field(default_factory=lambda: list(GONGQINGCHENG))
     # Groups with fewer distinct participants are suppressed.
     k_anonymity: int = Field(default=10, ge=2, le=10_000)
@@ -198,6 +223,7 @@ class Settings(BaseSettings):
     # None: no proxy is trusted, so a client cannot choose the address its rate limits are counted by.
     forwarded_allow_ips: str | None = Field(default=None, max_length=1000)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    attestations: AttestationSettings = Field(default_factory=AttestationSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     partners: PartnerSettings = Field(default_factory=PartnerSettings)
@@ -246,7 +272,12 @@ def load_settings(**overrides: object) -> Settings:
     the file is the embedded default's way to survive restarts without configuration.
     """
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if settings.auth.jwt_keys and settings.auth.hash_key and settings.auth.secrets_key:
+    if (
+        settings.auth.jwt_keys
+        and settings.auth.hash_key
+        and settings.auth.secrets_key
+        and settings.attestations.keys
+    ):
         return _with_active_kid(settings)
     stored = _load_or_create_keys(settings.data_dir / KEYS_FILE)
     auth = settings.auth.model_copy(
@@ -256,7 +287,13 @@ def load_settings(**overrides: object) -> Settings:
             "secrets_key": settings.auth.secrets_key or SecretStr(stored["secrets_key"]),
         }
     )
-    return _with_active_kid(settings.model_copy(update={"auth": auth}))
+    attestations = settings.attestations.model_copy(
+        update={
+            "keys": settings.attestations.keys
+            or {stored["attestation_kid"]: SecretStr(stored["attestation_key"])}
+        }
+    )
+    return _with_active_kid(settings.model_copy(update={"auth": auth, "attestations": attestations}))
 
 
 def _with_active_kid(settings: Settings) -> Settings:
@@ -271,7 +308,14 @@ def _with_active_kid(settings: Settings) -> Settings:
 def _load_or_create_keys(path: Path) -> dict[str, str]:
     """The stored keys, adding any this version needs and the file lacks (older data folders)."""
     keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = {"kid": lambda: "k1", "jwt_secret": _random, "hash_key": _random, "secrets_key": _random}
+    wanted = {
+        "kid": lambda: "k1",
+        "jwt_secret": _random,
+        "hash_key": _random,
+        "secrets_key": _random,
+        "attestation_kid": lambda: "a1",
+        "attestation_key": _ed25519_pem,
+    }
     missing = {name: make() for name, make in wanted.items() if name not in keys}
     if missing:
         keys |= missing
@@ -283,3 +327,13 @@ def _load_or_create_keys(path: Path) -> dict[str, str]:
 
 def _random() -> str:
     return secrets.token_urlsafe(48)
+
+
+def _ed25519_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()

@@ -26,7 +26,7 @@ from service.identity.principal import Principal, Role
 from service.identity.tokens import TokenService
 from service.ledger.service import Ledger
 from service.services import start_services, stop_services
-from service.settings import AuthSettings, Settings
+from service.settings import AttestationSettings, AuthSettings, Settings
 from tests.fixtures import problems
 from tests.fixtures.databases import (
     assert_rollups_match_actions,
@@ -42,6 +42,14 @@ from tests.fixtures.databases import (
 # Read before the session's environment is cleaned of TANBI_ variables.
 RECORD_PROBLEMS_TO = os.environ.get("TANBI_RECORD_PROBLEMS")
 TEST_KEYS = {"t1": SecretStr("test-signing-key-" + "x" * 32)}
+# A fixed Ed25519 key (PKCS#8 PEM of the seed 01 01 ... 01) that signs residents' attestations in tests.
+TEST_ATTESTATION_KEYS = {
+    "test-a1": SecretStr(
+        "-----BEGIN PRIVATE KEY-----\n"
+        "MC4CAQAwBQYDK2VwBCIEIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB\n"
+        "-----END PRIVATE KEY-----\n"
+    )
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -114,6 +122,7 @@ async def pg_committed(pg_url: str) -> AsyncIterator[Database]:
 
 
 def make_settings(tmp_path: Path, database_url: str | None, **overrides: object) -> Settings:
+    overrides.setdefault("attestations", AttestationSettings(keys=TEST_ATTESTATION_KEYS))
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,

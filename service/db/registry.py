@@ -9,6 +9,7 @@ from service.db.base import Base
 
 def metadata() -> sa.MetaData:
     from service.actions import models as action_models  # noqa: F401
+    from service.attestations import models as attestation_models  # noqa: F401
     from service.audit import models as audit_models  # noqa: F401
     from service.city import models as city_models  # noqa: F401
     from service.donations import models as donation_models  # noqa: F401

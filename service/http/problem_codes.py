@@ -22,6 +22,18 @@ REDUCTIONS = {
 
 PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     ("GET", "/v1/actions/{action_id}/explain"): {404: ("action_not_found",)},
+    ("GET", "/v1/attestations/{attestation_id}"): {404: ("attestation_not_found",)},
+    ("POST", "/v1/benefits/{benefit_id}/claim"): {
+        403: ("not_eligible",),
+        404: ("benefit_not_found", "offer_not_found"),
+        409: ("insufficient_funds", "limit_reached", "offer_not_available", "sold_out"),
+    },
+    ("POST", "/v1/city/benefits"): {422: ("invalid_validity",)},
+    ("PATCH", "/v1/city/benefits/{benefit_id}"): {
+        404: ("benefit_not_found",),
+        409: ("stock_below_claimed",),
+        422: ("invalid_validity", "null_field"),
+    },
     ("POST", "/v1/auth/api-key"): {401: ("invalid_api_key",), 429: ("rate_limited",)},
     ("POST", "/v1/auth/dev"): {422: ("invalid_phone",), 429: ("rate_limited",)},
     ("POST", "/v1/auth/refresh"): {401: ("invalid_refresh_token", "refresh_token_reused")},
@@ -50,6 +62,11 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
     ("GET", "/v1/ledger/accounts/{account_id}"): {404: ("account_not_found",)},
     ("PATCH", "/v1/me"): {422: ("unknown_district",)},
     ("GET", "/v1/me/actions/{action_id}"): {404: ("action_not_found",)},
+    ("POST", "/v1/me/attestations"): {
+        422: ("attestation_too_long", "invalid_range", "nothing_disclosed"),
+        503: ("attestations_not_configured",),
+    },
+    ("POST", "/v1/me/attestations/{attestation_id}/revoke"): {404: ("attestation_not_found",)},
     ("POST", "/v1/me/assets"): {
         403: ("asset_registered_by_partner",),
         409: ("asset_exists",),

@@ -222,6 +222,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "被引用的充电记录没有计入碳币，无需冲正",
         "the referenced CDR credited nothing to reverse",
     ),
+    # policy benefits (service/benefits/)
+    "benefit_not_found": ("该政策指标不存在", "this benefit does not exist"),
+    "not_eligible": (
+        "暂不符合该政策指标的领取条件（权益列表中写明了原因）",
+        "you are not eligible for this benefit (the benefit list says why)",
+    ),
+    # attestations (service/attestations/)
+    "attestation_not_found": ("该碳账户证明不存在", "no such attestation"),
+    "nothing_disclosed": (
+        "请至少选择一项披露内容：等级、累计减碳量或某一期间的减碳量",
+        "choose at least one of level, lifetime and period to disclose",
+    ),
+    "attestation_too_long": (
+        "证明的有效期最长为 {max_days} 天",
+        "an attestation lives at most {max_days} days",
+    ),
+    "attestations_not_configured": (
+        "未配置碳账户证明的签名密钥，暂不能开具证明",
+        "no attestation signing key is configured",
+    ),
 }
 
 # When a code has no text (a code added without one, which the unit test refuses), its status's.

@@ -228,7 +228,8 @@ class MerchantController(Controller):
         voucher, transfer = await vouchers.consume(
             db_session, _settings(request), int(principal.subject), code, utcnow()
         )
-        return ConsumedOut(voucher=(await _vouchers_out(db_session, [voucher]))[0], transfer_id=transfer.id)
+        transfer_id = transfer.id if transfer is not None else None  # a free benefit moves no coins
+        return ConsumedOut(voucher=(await _vouchers_out(db_session, [voucher]))[0], transfer_id=transfer_id)
 
     @get(
         "/statements",

@@ -56,9 +56,11 @@ async def claim(
     ttl_seconds: int,
     shards: int,
     now: dt.datetime,
+    *,
+    benefit: bool = False,
 ) -> Voucher:
     result = await _call(
-        session, "tanbi_claim_voucher", (resident_id, offer_id, code, ttl_seconds, shards, now)
+        session, "tanbi_claim_voucher", (resident_id, offer_id, code, ttl_seconds, shards, now, benefit)
     )
     return Voucher(
         id=result["id"],

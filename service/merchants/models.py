@@ -59,13 +59,20 @@ class Merchant(Base):
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     category: Mapped[str | None] = mapped_column(sa.String(32))  # a MerchantCategory
     image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The city's own merchant, whose offers are its policy benefits (service/benefits/).
+    city_owned: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
-        sa.CheckConstraint("price > 0", name="price_positive"),
+        # Only a city's policy benefit may be free (a voucher without a coin hold).
+        sa.CheckConstraint("price > 0 OR (benefit AND price = 0)", name="price_positive_unless_benefit"),
+        sa.CheckConstraint(
+            "benefit OR (min_level IS NULL AND min_lifetime_grams IS NULL AND family IS NULL)",
+            name="rules_only_on_benefits",
+        ),
         sa.CheckConstraint("stock_left >= 0 AND stock_left <= stock_total", name="stock_in_range"),
         sa.CheckConstraint("per_resident_limit >= 1", name="limit_positive"),
         sa.CheckConstraint("valid_until > valid_from", name="valid_window"),
@@ -95,6 +102,11 @@ class Offer(Base):
     rejected_at: Mapped[dt.datetime | None]
     rejected_by: Mapped[str | None] = mapped_column(sa.String(64))
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # A policy benefit of the city (service/benefits/) and who may claim it; every rule set must hold.
+    benefit: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    min_level: Mapped[int | None] = mapped_column(sa.Integer)  # service/achievements/rules.py LEVELS
+    min_lifetime_grams: Mapped[int | None] = mapped_column(sa.BigInteger)
+    family: Mapped[str | None] = mapped_column(sa.String(32))  # at least one credited action in it
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -109,6 +121,8 @@ class Voucher(Base):
     __tablename__ = "vouchers"
     __table_args__ = (
         sa.CheckConstraint("status IN ('held', 'consumed', 'cancelled', 'lapsed')", name="status"),
+        # A free benefit's voucher holds no coins; every other voucher has its hold.
+        sa.CheckConstraint("hold_id IS NOT NULL OR price = 0", name="hold_unless_free"),
         sa.Index("ix_vouchers_offer_id_resident_id", "offer_id", "resident_id"),
         sa.Index("ix_vouchers_status_expires_at", "status", "expires_at"),
     )
@@ -117,7 +131,7 @@ class Voucher(Base):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id"))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
-    hold_id: Mapped[int] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
     price: Mapped[int] = mapped_column(sa.BigInteger)
     status: Mapped[str] = mapped_column(sa.String(16), default=VoucherStatus.HELD)
     expires_at: Mapped[dt.datetime]

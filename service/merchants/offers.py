@@ -133,9 +133,12 @@ async def existing_merchant(session: AsyncSession, merchant_id: int) -> Merchant
     return merchant
 
 
-def on_sale(now: dt.datetime) -> sa.ColumnElement[bool]:
-    """What residents may see and claim: approved, active, in its validity window, in stock."""
+def on_sale(now: dt.datetime, *, benefit: bool = False) -> sa.ColumnElement[bool]:
+    """What residents may see and claim: approved, active, in its validity window, in stock. The city's
+    policy benefits (``benefit=True``) are listed and claimed apart, after an eligibility check
+    (service/benefits/), so an ordinary offer list or claim never reaches one."""
     return sa.and_(
+        Offer.benefit.is_(benefit),
         Offer.approved_at.is_not(None),
         Offer.active.is_(True),
         Offer.valid_from <= now,

@@ -252,8 +252,11 @@ class ConsumedOut(BaseModel):
     """A consumed voucher and the transfer that paid the merchant."""
 
     voucher: VoucherOut = Field(description="the voucher, now consumed")
-    transfer_id: int = Field(
-        description="id of the ledger transfer that moved the held coins to the merchant"
+    transfer_id: int | None = Field(
+        description=(
+            "id of the ledger transfer that moved the held coins to the merchant; null for a free policy "
+            "benefit's voucher, which held no coins"
+        )
     )
 
 

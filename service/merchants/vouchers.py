@@ -36,33 +36,38 @@ def new_code() -> str:
 
 
 async def claim(
-    session: AsyncSession, settings: Settings, resident_id: int, offer_id: int, now: dt.datetime
+    session: AsyncSession,
+    settings: Settings,
+    resident_id: int,
+    offer_id: int,
+    now: dt.datetime,
+    *,
+    benefit: bool = False,
 ) -> Voucher:
+    """A held voucher of the offer. ``benefit``: the offer is a city benefit whose eligibility the caller
+    checked (service/benefits/); an ordinary claim of a benefit, or a benefit claim of an offer, is 404
+    ``offer_not_found``. A free benefit (price 0) holds no coins."""
     if settings.redeem.database_functions and dialect_for(session).redemption_functions:
         ttl, shards = settings.redeem.voucher_ttl_seconds, settings.ledger.merchant_shards
-        return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now)
+        return await fast.claim(session, resident_id, offer_id, new_code(), ttl, shards, now, benefit=benefit)
     async with session.begin_nested():  # all or nothing, whatever the caller does next
         await active_resident(session, resident_id)
-        offer = await session.scalar(sa.select(Offer).where(Offer.id == offer_id, on_sale(now)))
+        offer = await session.scalar(
+            sa.select(Offer).where(Offer.id == offer_id, on_sale(now, benefit=benefit))
+        )
         if offer is None:
-            await _why_not_on_sale(session, offer_id)
+            await _why_not_on_sale(session, offer_id, benefit)
         assert offer is not None
         await lock_keys(session, [f"voucher-limit:{offer_id}:r{resident_id}"])
         await _check_limit(session, offer, resident_id)
         code = new_code()
         expires_at = min(now + dt.timedelta(seconds=settings.redeem.voucher_ttl_seconds), offer.valid_until)
-        ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
-        wallet = await ledger.wallet(resident_id)
-        till = await ledger.till(offer.merchant_id, wallet)
-        request = TransferRequest(
-            wallet.id, till.id, offer.price, "voucher", f"voucher:{code}", f"offer:{offer.id}"
-        )
-        hold = await ledger.hold(request, expires_at=expires_at)
+        hold_id = await _hold(session, settings, offer, resident_id, code, expires_at, now)
         voucher = Voucher(
             code=code,
             offer_id=offer.id,
             resident_id=resident_id,
-            hold_id=hold.id,
+            hold_id=hold_id,
             price=offer.price,
             status=VoucherStatus.HELD,
             expires_at=expires_at,
@@ -74,9 +79,32 @@ async def claim(
     return voucher
 
 
+async def _hold(
+    session: AsyncSession,
+    settings: Settings,
+    offer: Offer,
+    resident_id: int,
+    code: str,
+    expires_at: dt.datetime,
+    now: dt.datetime,
+) -> int | None:
+    """The coins of the voucher held in the ledger; None for a free benefit, which holds nothing."""
+    if offer.price == 0:
+        return None
+    ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
+    wallet = await ledger.wallet(resident_id)
+    till = await ledger.till(offer.merchant_id, wallet)
+    request = TransferRequest(
+        wallet.id, till.id, offer.price, "voucher", f"voucher:{code}", f"offer:{offer.id}"
+    )
+    return (await ledger.hold(request, expires_at=expires_at)).id
+
+
 async def consume(
     session: AsyncSession, settings: Settings, merchant_id: int, code: str, now: dt.datetime
-) -> tuple[Voucher, Transfer]:
+) -> tuple[Voucher, Transfer | None]:
+    """Consume the merchant's voucher ``code``: its held coins posted to the merchant (the transfer), or,
+    for a free benefit, no transfer (None)."""
     voucher = await session.scalar(
         sa.select(Voucher)
         .join(Offer, Offer.id == Voucher.offer_id)
@@ -88,6 +116,8 @@ async def consume(
     if voucher.status == VoucherStatus.HELD and voucher.expires_at <= now:
         raise Conflict("this voucher has expired", code="voucher_expired")
     await _resolve(session, voucher, VoucherStatus.CONSUMED, now)
+    if voucher.hold_id is None:
+        return voucher, None
     ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
     transfer = await ledger.post(voucher.hold_id)
     return voucher, transfer
@@ -135,8 +165,9 @@ async def _release(
     session: AsyncSession, settings: Settings, voucher: Voucher, status: VoucherStatus, now: dt.datetime
 ) -> None:
     await _resolve(session, voucher, status, now)
-    ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
-    await ledger.void(voucher.hold_id)  # a no-op if the ledger's hold sweep voided it first
+    if voucher.hold_id is not None:  # a free benefit's voucher holds nothing
+        ledger = Ledger(session, settings.ledger, settings.zone, clock=lambda: now)
+        await ledger.void(voucher.hold_id)  # a no-op if the ledger's hold sweep voided it first
     await session.execute(
         sa.update(Offer).where(Offer.id == voucher.offer_id).values(stock_left=Offer.stock_left + 1)
     )
@@ -176,9 +207,9 @@ async def _take_stock(session: AsyncSession, offer_id: int) -> None:
         raise refusal("sold_out")
 
 
-async def _why_not_on_sale(session: AsyncSession, offer_id: int) -> None:
+async def _why_not_on_sale(session: AsyncSession, offer_id: int, benefit: bool) -> None:
     offer = await session.get(Offer, offer_id)
-    if offer is None or offer.approved_at is None:
+    if offer is None or offer.approved_at is None or offer.benefit != benefit:
         raise refusal("offer_not_found")
     if offer.stock_left <= 0:
         raise refusal("sold_out")

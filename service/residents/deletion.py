@@ -2,8 +2,9 @@
 
 The resident row stays (ledger accounts, transfers and actions point at its id, and the books must still
 balance) but nothing on it identifies a person any more: phone and WeChat hashes and the display name are
-erased. Bindings are ended (partners' events stop being credited), refresh tokens revoked, unused pay-codes
-deleted. Signing in again with the same phone or WeChat account makes a new, unrelated resident.
+erased. Bindings are ended (partners' events stop being credited), refresh tokens and attestations revoked,
+unused pay-codes deleted. Signing in again with the same phone or WeChat account makes a new, unrelated
+resident.
 
 The history is then unlinked (service/residents/erasure.py): partner subjects, identifying and personal
 evidence and asset coordinates go; what a replay and an audit need stays (docs/privacy.md).
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.attestations.service import revoke_all as revoke_attestations
 from service.audit.models import record as audit
 from service.errors import NotFound
 from service.identity.models import RefreshToken, Resident
@@ -51,6 +53,8 @@ async def delete_account(
         .values(revoked_at=now)
     )
     await session.execute(sa.delete(PayCode).where(PayCode.resident_id == resident_id))
-    erased = await erase_history(session, registry, zone, resident_id)
+    # A bank checking an attestation online must learn it no longer stands (docs/attestations.md).
+    revoked = await revoke_attestations(session, resident_id, now)
+    erased = await erase_history(session, registry, zone, resident_id) | {"attestations_revoked": revoked}
     await audit(session, f"resident:{resident_id}", "resident.delete", f"resident:{resident_id}", erased)
     await session.flush()

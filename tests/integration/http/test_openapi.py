@@ -84,6 +84,8 @@ PUBLIC = {  # what anyone may call: sign-in, health, the published methodologies
     ("get", "/v1/methodologies/{methodology_id}/parameter-versions"),
     ("post", "/v1/methodologies/{methodology_id}/quantify"),
     ("get", "/v1/merchants"),
+    ("get", "/.well-known/jwks.json"),  # the city's attestation keys, for banks
+    ("get", "/v1/attestations/{attestation_id}"),  # the attestations' revocation check, for banks
 }
 
 

@@ -46,6 +46,7 @@ BODIES: dict[str, Any] = {
     "POST /v1/me/donations": {"project_id": 1, "coins": 1},
     "POST /v1/me/assets": {"kind": "pv_system", "ref": "PV-GONE", "attributes": PV_SYSTEM},
     "POST /v1/me/notifications/subscriptions": {"template": "tmpl-any", "code": "code-any"},
+    "POST /v1/me/attestations": {"audience": "a bank", "level": True},
 }
 
 # Resident routes outside service/residents and MeController that do not answer a deleted account's
@@ -103,8 +104,18 @@ async def test_every_id_route_under_me_answers_another_residents_ids_like_missin
     voucher = (await client.post("/v1/me/vouchers", json={"offer_id": offer}, headers=alice)).json()
     bobs_voucher = await client.post("/v1/me/vouchers", json={"offer_id": offer}, headers=bob)
     assert bobs_voucher.status_code == 201, bobs_voucher.text  # Bob has ids of his own of each kind
-    alices = {"action_id": recorded[0].id, "binding_id": binding["id"], "voucher_id": voucher["id"]}
-    nobodys = {name: value + missing for name, value in alices.items()}
+    attestation = await client.post(
+        "/v1/me/attestations", json=BODIES["POST /v1/me/attestations"], headers=alice
+    )
+    alices = {
+        "action_id": recorded[0].id,
+        "binding_id": binding["id"],
+        "voucher_id": voucher["id"],
+        "attestation_id": attestation.json()["id"],
+    }
+    nobodys = {
+        name: value + missing if isinstance(value, int) else f"{value}-none" for name, value in alices.items()
+    }
     before = await _views(client, alice, alices)
 
     tried = []
@@ -123,6 +134,7 @@ async def test_every_id_route_under_me_answers_another_residents_ids_like_missin
         "GET /v1/me/actions/{action_id:int}",
         "DELETE /v1/me/bindings/{binding_id:int}",
         "POST /v1/me/vouchers/{voucher_id:int}/cancel",
+        "POST /v1/me/attestations/{attestation_id:str}/revoke",
     } <= set(tried)
     assert await _views(client, alice, alices) == before, "Alice's data changed"
 
@@ -133,7 +145,13 @@ async def test_a_deleted_accounts_token_is_refused_on_every_resident_route(
     resident, recorded = await resident_with_trips(database, settings, registry, "13900000741")
     me = bearer(Role.RESIDENT, str(resident))
     assert (await client.delete("/v1/me", headers=me)).status_code == 204
-    ids = {"action_id": recorded[0].id, "binding_id": 1, "voucher_id": 1}
+    ids = {
+        "action_id": recorded[0].id,
+        "binding_id": 1,
+        "voucher_id": 1,
+        "attestation_id": "x",
+        "benefit_id": 1,
+    }
     answered = {}
     for route in _resident_routes(app):
         response = await _call(client, route, _ids(route, ids), me)
