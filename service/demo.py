@@ -15,6 +15,7 @@ from typing import Any
 
 from service.db.base import utcnow
 from service.demo_city import seed_city
+from service.donations.demo import seed_welfare
 from service.demo_city.benefits import seed_benefits
 from service.identity.repository import IdentityRepository
 from service.identity.service import keyed_hash
@@ -75,6 +76,7 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
         if registry is not None
         else {}
     )
+    await seed_welfare(settings, database, queue, sign_in)
     await seed_benefits(database, queue)
     return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)
 

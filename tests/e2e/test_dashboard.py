@@ -63,6 +63,7 @@ def api(served) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         "months": months,
         "trend": reductions(f"{months[0]}-01", "month,family"),
         "districts": reductions(today.replace(day=1).isoformat(), "district"),
+        "projects": httpx.get(f"{base}/v1/welfare-projects").json()["items"],
     }
 
 
@@ -173,8 +174,25 @@ def test_the_charts_draw_the_city_apis_numbers_with_nothing_from_outside(browser
     assert all(d["en"] in note for d in summary["districts"] if d["code"] in {g["district"] for g in hidden})
 
     coins = drawn(page, "coins")
-    kinds = ["issued", "redeemed", "expired", "outstanding"]
+    kinds = ["issued", "redeemed", "expired", "donated", "outstanding"]
     assert coins["series"][0]["data"] == [summary["coins"][k] for k in kinds]
+
+    # The public-welfare panel: each of the demo's projects, raised and goal as the API says them.
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll("#welfare-list li")].map((li) =>
+            [li.id, li.dataset.raised, li.dataset.goal, li.querySelector("progress").value])"""
+    )
+    assert shown == [
+        [
+            f"project-{p['id']}",
+            str(p["raised_coins"]),
+            str(p["goal_coins"]),
+            min(p["raised_coins"], p["goal_coins"]),
+        ]
+        for p in api["projects"]
+    ]
+    assert len(shown) == 3
+    assert any(p["raised_coins"] > 0 for p in api["projects"])
 
     gauges = drawn(page, "targets")
     assert [s["id"] for s in gauges["series"]] == [t["id"] for t in summary["targets"]]
@@ -344,7 +362,7 @@ def test_on_a_phone_nothing_overlaps_or_is_clipped(
     for name, (shown, categories) in labels.items():
         assert shown == categories, name
     assert drawn(page, "coins")["series"][0]["data"] == [
-        api["summary"]["coins"][k] for k in ("issued", "redeemed", "expired", "outstanding")
+        api["summary"]["coins"][k] for k in ("issued", "redeemed", "expired", "donated", "outstanding")
     ]
     assert page.evaluate(CLIPPED) == []
     assert page.evaluate(CONTRAST) == []

@@ -12,6 +12,7 @@ const COIN_KINDS = [
   ["issued", "已发放", "Issued"],
   ["redeemed", "已兑换", "Redeemed"],
   ["expired", "已过期", "Expired"],
+  ["donated", "已捐赠", "Donated"],
   ["outstanding", "流通中", "Outstanding"],
 ];
 const INK = "#1f2d27";
@@ -84,12 +85,13 @@ async function load() {
     const today = summary.today;
     // The city reads whole calendar periods (so no two answers can be subtracted): whole months here.
     const monthEnd = lastDayOfMonth(today);
-    const [trend, districts] = await Promise.all([
+    const [trend, districts, projects] = await Promise.all([
       getJson(`/v1/city/reductions?from=${monthsBack(today, 11)}&to=${monthEnd}&group_by=month,family&unit=kg`, token),
       getJson(`/v1/city/reductions?from=${today.slice(0, 8)}01&to=${monthEnd}&group_by=district&unit=kg`, token),
+      getJson("/v1/welfare-projects?limit=200", token), // public; the token does no harm
     ]);
-    loaded = [summary, trend, districts];
-    render(summary, trend, districts);
+    loaded = [summary, trend, districts, projects];
+    render(summary, trend, districts, projects);
   } catch (error) {
     if (error.status === 401 || error.status === 403) {
       sessionStorage.removeItem(KEY_STORE);
@@ -156,7 +158,7 @@ function fail(message) {
   document.body.dataset.ready = "error";
 }
 
-function render(summary, trend, districts) {
+function render(summary, trend, districts, projects) {
   document.getElementById("sign-in").hidden = true;
   document.getElementById("board").hidden = false;
   document.getElementById("as-of").replaceChildren(...asOf(summary));
@@ -169,9 +171,41 @@ function render(summary, trend, districts) {
   charts.coins = draw("chart-coins", coinsOption(summary.coins));
   charts.targets = draw("chart-targets", targetsOption(summary.targets));
   renderTargetList(summary.targets, names);
+  renderWelfare(projects.items);
   document.querySelectorAll(".table-box:not([hidden])").forEach((box) => fillTable(box.dataset.chart));
   window.tanbiDashboard = { charts, tables, language }; // what the browser test reads back
   document.body.dataset.ready = "true";
+}
+
+// Each public-welfare project: its name, a bar of raised against goal (full once met), and the numbers as the
+// API gave them (data-raised and data-goal too, for the browser test).
+function renderWelfare(projects) {
+  const list = document.getElementById("welfare-list");
+  if (!projects.length) return list.replaceChildren(...bilingual("暂无公益项目", "No projects yet"));
+  list.replaceChildren(
+    ...projects.map((p) => {
+      const item = document.createElement("li");
+      item.id = `project-${p.id}`;
+      item.dataset.raised = String(p.raised_coins);
+      item.dataset.goal = String(p.goal_coins);
+      const name = document.createElement("strong");
+      name.append(...bilingual(p.name_zh + (p.active ? "" : "（已结束）"), p.name_en + (p.active ? "" : " (closed)")));
+      const bar = document.createElement("progress");
+      bar.max = p.goal_coins;
+      bar.value = Math.min(p.raised_coins, p.goal_coins);
+      bar.setAttribute("aria-label", `${p.name_zh} ${p.name_en}`);
+      const figures = document.createElement("span");
+      figures.className = "muted";
+      figures.append(
+        ...bilingual(
+          `${count(p.raised_coins)} / ${count(p.goal_coins)} 碳币 · ${count(p.donations)} 笔捐赠 · ${count(p.donors)} 位捐赠者`,
+          `${count(p.raised_coins)} / ${count(p.goal_coins)} coins · ${count(p.donations)} donations · ${count(p.donors)} donors`,
+        ),
+      );
+      item.append(name, bar, figures);
+      return item;
+    }),
+  );
 }
 
 // Beijing time, whatever the browser's zone: the city's date and the time are read in one zone.

@@ -84,6 +84,9 @@ PUBLIC = {  # what anyone may call: sign-in, health, the published methodologies
     ("get", "/v1/methodologies/{methodology_id}/parameter-versions"),
     ("post", "/v1/methodologies/{methodology_id}/quantify"),
     ("get", "/v1/merchants"),
+    ("get", "/v1/welfare-projects"),  # public-welfare projects and their progress
+    ("get", "/v1/welfare-projects/{project_id}"),
+    ("get", "/v1/donations/{serial}"),  # a donation's certificate, for anyone holding its serial
     ("get", "/.well-known/jwks.json"),  # the city's attestation keys, for banks
     ("get", "/v1/attestations/{attestation_id}"),  # the attestations' revocation check, for banks
 }
