@@ -21,8 +21,16 @@ class PeriodIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: dt.date = Field(alias="from", description="the period's first day (YYYY-MM-DD)")
-    to: dt.date = Field(description="the period's last day, included, not after today (YYYY-MM-DD)")
+    # From 2000 on, as every date the API takes (an earlier one is no Tanbi history, and year 1 in the
+    # city's zone cannot even be turned into UTC).
+    from_: dt.date = Field(
+        alias="from",
+        ge=dt.date(2000, 1, 1),
+        description="the period's first day (YYYY-MM-DD, from 2000-01-01)",
+    )
+    to: dt.date = Field(
+        ge=dt.date(2000, 1, 1), description="the period's last day, included, not after today (YYYY-MM-DD)"
+    )
 
 
 class AttestationIn(BaseModel):

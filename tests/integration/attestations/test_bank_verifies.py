@@ -153,6 +153,14 @@ async def test_refusals_change_nothing(client, database, settings, registry, bea
     ahead = {"from": DAYS[0].isoformat(), "to": future.isoformat()}
     late = await client.post("/v1/me/attestations", json={"audience": BANK, "period": ahead}, headers=me)
     assert (late.status_code, late.json()["code"]) == (422, "invalid_range")
+    ancient = {"from": "0001-01-01", "to": DAYS[0].isoformat()}
+    early = await client.post("/v1/me/attestations", json={"audience": BANK, "period": ancient}, headers=me)
+    assert (early.status_code, early.json()["code"]) == (422, "validation_error")
+    backwards = {"from": DAYS[1].isoformat(), "to": DAYS[0].isoformat()}
+    reversed_ = await client.post(
+        "/v1/me/attestations", json={"audience": BANK, "period": backwards}, headers=me
+    )
+    assert (reversed_.status_code, reversed_.json()["code"]) == (422, "invalid_range")
     long = await client.post(
         "/v1/me/attestations", json={"audience": BANK, "level": True, "days": 366}, headers=me
     )
