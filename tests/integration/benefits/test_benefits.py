@@ -46,7 +46,9 @@ async def test_a_free_benefit_by_family_is_claimed_only_by_the_eligible(
     listed = (await client.get("/v1/benefits", headers=idle_me)).json()["items"]
     assert [(b["id"], b["eligible"]) for b in listed] == [(benefit["id"], False)]
     assert listed[0]["unmet"] == [{"code": "family_missing", "detail": "需有至少一次「公交出行」减碳记录"}]
-    english = (await client.get("/v1/benefits", headers=idle_me | EN)).json()["items"][0]["unmet"][0]
+    in_english = await client.get("/v1/benefits", headers=idle_me | EN)
+    assert in_english.headers["Content-Language"] == "en"
+    english = in_english.json()["items"][0]["unmet"][0]
     assert english["detail"] == "needs a credited action in Public transport and cycling"
 
     refused = await client.post(f"/v1/benefits/{benefit['id']}/claim", headers=idle_me)
