@@ -150,6 +150,8 @@ async def test_eligibility_by_level_and_by_lifetime_grams(
     )
     assert lowered.json()["min_lifetime_grams"] is None
     assert (await client.post(f"/v1/benefits/{ids['grams_short']}/claim", headers=me)).status_code == 201
+    async with database.session() as session:
+        assert (await verify_ledger(session)).ok
 
 
 async def test_a_paid_benefit_holds_coins_and_refuses_the_poor(
@@ -179,6 +181,7 @@ async def test_a_paid_benefit_holds_coins_and_refuses_the_poor(
     async with database.session() as session:
         assert await balance(session, f"wallet:{rich}") == (100, 0)
         assert await stock_left(session, benefit["id"]) == 5
+        assert (await verify_ledger(session)).ok
 
 
 async def test_the_city_edits_its_benefits(client, database, bearer) -> None:  # type: ignore[no-untyped-def]
