@@ -42,6 +42,8 @@ from service.merchants.controllers import (
 from service.methodology.controllers import MethodologyController
 from service.notifications.controllers import MerchantNotificationController, NotificationController
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
+from service.registry.controllers import RegistryController
+from service.registry.page import registry_page
 from service.residents.controllers import ResidentController
 from service.services import start_services, stop_services
 from service.settings import Settings
@@ -71,6 +73,8 @@ ROUTES = [
     NotificationController,
     MerchantNotificationController,
     CityController,
+    RegistryController,
+    registry_page,
     WelfareProjectController,
     DonationCertificateController,
     ResidentDonationController,

@@ -181,6 +181,7 @@ def _register_subcommands() -> None:
     from service.identity.cli import city_user_group
     from service.merchants.cli import merchant_group
     from service.partners.cli import partner_group
+    from service.registry.cli import registry_group
 
     main.add_command(action_group)
     main.add_command(partner_group)
@@ -188,6 +189,7 @@ def _register_subcommands() -> None:
     main.add_command(city_user_group)
     main.add_command(rollup_group)
     main.add_command(city_group)
+    main.add_command(registry_group)
 
 
 _register_subcommands()

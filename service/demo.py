@@ -15,12 +15,13 @@ from typing import Any
 
 from service.db.base import utcnow
 from service.demo_city import seed_city
-from service.donations.demo import seed_welfare
 from service.demo_city.benefits import seed_benefits
+from service.donations.demo import seed_welfare
 from service.identity.repository import IdentityRepository
 from service.identity.service import keyed_hash
 from service.jobs.queue import JobQueue, unit_of_work
 from service.ledger.service import Credit, IssueMode, Ledger
+from service.registry.demo import conservative_solar, seed_registry
 from service.settings import Settings
 
 DEMO_PHONES = tuple(f"1380000{n:04d}" for n in range(1, 6))
@@ -71,11 +72,15 @@ async def seed_demo(settings: Settings, database, queue: JobQueue, registry=None
         # CHECKED: every start seeds again, and the keys of an earlier start replay instead of paying twice.
         await Ledger(session, settings.ledger, settings.zone).issue(welcome, mode=IssueMode.CHECKED)
         partners = await _demo_partners(session, settings, registry) if registry is not None else {}
+    if registry is not None:
+        await conservative_solar(settings, database, queue, registry)
     city = (
         await seed_city(settings, database, queue, registry, partners, sign_in)
         if registry is not None
         else {}
     )
+    if registry is not None:
+        city["registry"] = await seed_registry(settings, database, queue, registry)
     await seed_welfare(settings, database, queue, sign_in)
     await seed_benefits(database, queue)
     return DemoSummary(phones=DEMO_PHONES, residents=len(DEMO_PHONES), partners=partners, city=city)

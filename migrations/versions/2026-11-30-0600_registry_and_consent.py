@@ -31,6 +31,9 @@ APPEND_ONLY = ("registry_operations", "serial_blocks", "retirements", "pooling_c
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("city_users") as batch:
+        batch.drop_constraint("role", type_="check")
+        batch.create_check_constraint("role", "role IN ('city', 'auditor', 'verifier')")
     op.add_column("residents", sa.Column("pooling_consent_since", TIME, nullable=True))
     op.create_table(
         "pooling_consents",
@@ -200,3 +203,6 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("residents") as batch:
         batch.drop_column("pooling_consent_since")
+    with op.batch_alter_table("city_users") as batch:
+        batch.drop_constraint("role", type_="check")
+        batch.create_check_constraint("role", "role IN ('city', 'auditor')")

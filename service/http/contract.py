@@ -38,6 +38,9 @@ ROLE_SCHEMES = {
     Role.MERCHANT: "a merchant till's access token (POST /v1/auth/api-key with the merchant's mk_ key)",
     Role.CITY: "a city user's access token (POST /v1/auth/api-key with a ck_ key of role city)",
     Role.AUDITOR: "an auditor's access token (POST /v1/auth/api-key with a ck_ key of role auditor)",
+    Role.VERIFIER: (
+        "a third-party verifier's access token (POST /v1/auth/api-key with a ck_ key of role verifier)"
+    ),
     Role.PARTNER: "a partner's access token",
 }
 SIGNATURE = "partnerSignature"

@@ -144,3 +144,8 @@ PROBLEMS: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {
         422: ("invalid_cdr",),
     },
 }
+
+# The registry keeps its own list beside its code.
+from service.registry.problems import PROBLEMS as REGISTRY_PROBLEMS  # noqa: E402
+
+PROBLEMS |= REGISTRY_PROBLEMS

@@ -261,6 +261,12 @@ BY_STATUS: dict[int, tuple[str, str]] = {
 SEPARATORS = ("：", ":", "（", "(", "，", ",", "；", ";")
 
 
+# The registry keeps its texts beside its code.
+from service.registry.problems import TEXTS as REGISTRY_TEXTS  # noqa: E402
+
+TEXTS |= REGISTRY_TEXTS
+
+
 def text_of(code: str, status: int) -> tuple[str, str]:
     """(中文, English) template of ``code``; its status's when the code has none."""
     return TEXTS.get(code) or BY_STATUS.get(status) or TEXTS["http_error"]

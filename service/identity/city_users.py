@@ -14,14 +14,14 @@ from service.identity.models import CityUser
 from service.identity.principal import Role
 from service.identity.tokens import hash_token
 
-CITY_ROLES = (Role.CITY, Role.AUDITOR)
+CITY_ROLES = (Role.CITY, Role.AUDITOR, Role.VERIFIER)
 
 
 async def add_city_user(session: AsyncSession, name: str, role: str) -> tuple[int, str]:
-    """``(city user id, "ck_..." API key)``; 422 ``invalid_role`` unless ``role`` is city or auditor,
-    409 ``city_user_exists`` if the name is taken."""
+    """``(city user id, "ck_..." API key)``; 422 ``invalid_role`` unless ``role`` is city, auditor or
+    verifier, 409 ``city_user_exists`` if the name is taken."""
     if role not in CITY_ROLES:
-        raise Invalid("role must be city or auditor", code="invalid_role")
+        raise Invalid("role must be city, auditor or verifier", code="invalid_role")
     if await session.scalar(sa.select(CityUser.id).where(CityUser.name == name)) is not None:
         raise Conflict(f"a city user named {name!r} exists", code="city_user_exists")
     key = new_key(CITY_PREFIX)

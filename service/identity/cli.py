@@ -17,7 +17,7 @@ def city_user_group() -> None:
 
 @city_user_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["city", "auditor"]), default="city", show_default=True)
+@click.option("--role", type=click.Choice(["city", "auditor", "verifier"]), default="city", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "role", "api_key"} as JSON.')
 def add_city_user(name: str, role: str, as_json: bool) -> None:
     """Create a city user; the API key is traded for access tokens at POST /v1/auth/api-key."""

@@ -47,10 +47,11 @@ class RefreshToken(Base):
 
 
 class CityUser(Base):
-    """A city official (role ``city``) or an auditor (``auditor``), calling with an API key."""
+    """A city official (role ``city``), an auditor (``auditor``) or the registry's third-party verifier
+    (``verifier``), calling with an API key."""
 
     __tablename__ = "city_users"
-    __table_args__ = (sa.CheckConstraint("role IN ('city', 'auditor')", name="role"),)
+    __table_args__ = (sa.CheckConstraint("role IN ('city', 'auditor', 'verifier')", name="role"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)

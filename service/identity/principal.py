@@ -12,6 +12,8 @@ class Role(enum.StrEnum):
     PARTNER = "partner"
     CITY = "city"
     AUDITOR = "auditor"
+    # A third-party verifier (审定与核证机构) of the carbon registry's batches.
+    VERIFIER = "verifier"
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from service.registry.models import HolderKind, OperationKind, RegistryAccount, 
 
 NAMES = {
     HolderKind.CITY: "the city",
-    HolderKind.BUFFER: "buffer pool",
-    HolderKind.RETIREMENT: "retired",
-    HolderKind.CANCELLATION: "cancelled",
+    HolderKind.BUFFER: "缓冲池 Buffer pool",
+    HolderKind.RETIREMENT: "已注销 Retired",
+    HolderKind.CANCELLATION: "已作废 Cancelled",
 }
 
 

@@ -31,7 +31,7 @@ async def create_project(
     now: dt.datetime,
 ) -> CreditingProject:
     if methodology_id not in registry.ids():
-        raise NotFound(f"no methodology {methodology_id}", code="methodology_not_found")
+        raise NotFound(f"no methodology {methodology_id}", code="unknown_methodology")
     check_tradable(methodology_id)
     await check_versions(session, methodology_id, versions)
     taken = await session.scalar(

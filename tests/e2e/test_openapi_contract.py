@@ -46,9 +46,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     }
     subprocess.run([TANBI, "migrate"], env=env, check=True, capture_output=True)
     auditor = _cli(env, "city-user", "add", "Contract auditor", "--role", "auditor", "--json")
+    verifier = _cli(env, "city-user", "add", "Contract verifier", "--role", "verifier", "--json")
     ocpi = _cli(env, "partner", "add", "Contract CPO", "--methodologies", "ev_charging", "--ocpi", "--json")
     with serving(env, residents=30, ready_within=240) as (base, _process):
-        yield {"base": base, "data_dir": data_dir, "auditor": auditor, "ocpi": ocpi}
+        yield {"base": base, "data_dir": data_dir, "auditor": auditor, "verifier": verifier, "ocpi": ocpi}
 
 
 def _cli(env: dict[str, str], *args: str) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def credentials(served: dict[str, Any]) -> dict[str, Any]:
         "merchant": api_key(city["merchant"]["api_key"]),
         "city": api_key(city["city_user"]["api_key"]),
         "auditor": api_key(served["auditor"]["api_key"]),
+        "verifier": api_key(served["verifier"]["api_key"]),
         "partner": next(iter(partners.values())),
         "ocpi": served["ocpi"],
     }
@@ -155,7 +157,7 @@ def _authorize(
     served: dict[str, Any],
     credentials: dict[str, Any],
 ) -> None:
-    roles = [name for name in security if name in ("resident", "merchant", "city", "auditor")]
+    roles = [name for name in security if name in ("resident", "merchant", "city", "auditor", "verifier")]
     if not roles:
         return
     if case.method.upper() == "DELETE" and case.path == "/v1/me":

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from service.jobs.queue import ArqQueue, InProcessQueue
 from service.services import start_services, stop_services
 from service.settings import KEYS_FILE, AuthSettings, Settings, load_settings
+from tests.conftest import TEST_ATTESTATION_KEYS
 
 
 @pytest.fixture
@@ -64,6 +65,10 @@ def test_nested_groups_and_secret_keys_from_the_environment(tmp_path: Path, env:
     env.setenv("TANBI_AUTH__HASH_KEY", "hash-secret-value")
     env.setenv("TANBI_AUTH__SECRETS_KEY", "secrets-key-value")
     env.setenv("TANBI_LEDGER__EXPIRY_YEARS_AFTER", "2")
+    env.setenv(
+        "TANBI_ATTESTATIONS__KEYS",
+        json.dumps({k: v.get_secret_value() for k, v in TEST_ATTESTATION_KEYS.items()}),
+    )
     settings = load_settings()
     assert settings.auth.access_ttl_seconds == 600
     assert settings.auth.active_kid == "2026b"

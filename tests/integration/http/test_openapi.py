@@ -89,6 +89,17 @@ PUBLIC = {  # what anyone may call: sign-in, health, the published methodologies
     ("get", "/v1/donations/{serial}"),  # a donation's certificate, for anyone holding its serial
     ("get", "/.well-known/jwks.json"),  # the city's attestation keys, for banks
     ("get", "/v1/attestations/{attestation_id}"),  # the attestations' revocation check, for banks
+    # the public carbon registry: anyone can check what was issued, who holds it and what was retired
+    ("get", "/v1/registry/projects"),
+    ("get", "/v1/registry/batches"),
+    ("get", "/v1/registry/batches/{batch_id}"),
+    ("get", "/v1/registry/batches/{batch_id}/blocks"),
+    ("get", "/v1/registry/batches/{batch_id}/operations"),
+    ("get", "/v1/registry/accounts"),
+    ("get", "/v1/registry/retirements"),
+    ("get", "/v1/registry/retirements/{retirement_id}"),
+    ("get", "/v1/registry/retirements/{retirement_id}/certificate.pdf"),
+    ("get", "/v1/registry/serials/{serial}"),
 }
 
 
