@@ -88,6 +88,7 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         ["worker", "--help"],
         ["migrate", "--help"],
         ["ledger", "verify", "--help"],
+        ["registry", "verify", "--help"],
         ["action", "explain", "--help"],
         ["action", "replay", "--help"],
         ["merchant", "add", "--help"],

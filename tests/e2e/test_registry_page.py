@@ -4,13 +4,15 @@ page reaches nothing but the service. The demo needs its full 2,000 residents fo
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.test_cli import environment, serving
+from tests.e2e.test_cli import environment, run, serving
 from tests.e2e.test_dashboard import ARTIFACTS, CHROMIUM, open_page, sync_api
 
 RESIDENTS = 2000
@@ -20,11 +22,12 @@ RESIDENTS = 2000
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     data_dir = tmp_path_factory.mktemp("registry")
     with serving(environment(data_dir), residents=RESIDENTS, ready_within=300) as (base, _process):
-        yield base
+        yield base, data_dir
 
 
 @pytest.fixture(scope="module")
 def record(served) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    served, _ = served
     batches = httpx.get(f"{served}/v1/registry/batches").json()
     retirements = httpx.get(f"{served}/v1/registry/retirements").json()
     assert batches, "the demo city has an issued batch"
@@ -44,6 +47,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 def test_the_registry_page_shows_the_apis_record(browser, served, record) -> None:  # type: ignore[no-untyped-def]
+    served, _ = served
     batch, retired = record["batch"], record["retirement"]
     assert batch["status"] == "issued"
     assert batch["verification"]["outcome"] == "passed"
@@ -64,6 +68,7 @@ def test_the_registry_page_shows_the_apis_record(browser, served, record) -> Non
 
 
 def test_a_certificate_page_its_pdf_and_a_serial_check(browser, served, record) -> None:  # type: ignore[no-untyped-def]
+    served, _ = served
     retired = record["retirement"]
     page = open_page(browser, served, f"/registry/retirements/{retired['id']}")
     page.wait_for_selector("#certificate-panel:not([hidden])")
@@ -94,3 +99,19 @@ def test_a_certificate_page_its_pdf_and_a_serial_check(browser, served, record) 
     assert page.outside == []
     # The browser logs the refused lookup itself; nothing else went wrong.
     assert [e for e in page.errors if "status of 422" not in e] == []
+
+
+def test_tanbi_registry_verify_holds_on_the_demo_and_catches_a_broken_seal(served) -> None:  # type: ignore[no-untyped-def]
+    _base, data_dir = served
+    env = environment(data_dir)
+    verified = run(env, "registry", "verify", "--json")
+    assert verified.returncode == 0, verified.stdout
+    report = json.loads(verified.stdout)
+    assert report["ok"]
+    assert report["batches"] >= 1
+    with sqlite3.connect(data_dir / "tanbi.db") as connection:
+        connection.execute("UPDATE credit_batches SET manifest_sha256 = 'forged' WHERE id = 1")
+    broken = run(env, "registry", "verify")
+    assert broken.returncode == 1
+    assert "batch 1" in broken.stdout
+    assert "MISMATCH" in broken.stdout

@@ -19,6 +19,7 @@ from service.registry.holdings import add_buyer, held, singleton
 from service.registry.models import (
     BatchAction,
     CreditBatch,
+    CreditingProject,
     HolderKind,
     OperationKind,
     RegistryOperation,
@@ -30,6 +31,7 @@ from service.registry.serials import Serial, parse
 from service.registry.verification import verify
 from service.registry.verify import verify_registry
 from tests.integration.registry.conftest import (
+    SECOND_QUARTER,
     charged,
     consenting,
     conservative_ev,
@@ -183,3 +185,17 @@ async def test_an_action_is_in_one_batch_ever(database, settings, registry) -> N
             with pytest.raises(IntegrityError):
                 await session.flush()
             await savepoint.rollback()
+
+
+async def test_a_late_credit_goes_to_the_next_batch(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
+    """An action of the first period credited after its batch was issued is pooled by the next one."""
+    async with database.session() as session:
+        first = await issued_batch(session, settings, registry, sessions=6, share="0.1")
+        resident = await consenting(session)
+        late = await charged(session, settings, registry, resident, [march(29), march(30), march(31)])
+        more = await charged(session, settings, registry, resident, [dt.date(2026, 4, d) for d in (2, 3, 4)])
+        project = await session.get(CreditingProject, first.project_id)
+        second = await drafted(session, settings, project, SECOND_QUARTER)
+        assert [a for a, _, _ in await manifest_rows(session, second.id)] == sorted(late + more)
+        assert not set(late) & {a for a, _, _ in await manifest_rows(session, first.id)}
+        await _ok(session)
