@@ -43,6 +43,21 @@ describe("我的", () => {
     );
   });
 
+  it("gives and withdraws consent to pooling on its switch, as the service records it", async () => {
+    const phone = newPhone();
+    const wx = await signedInQuietly(phone);
+    const page = await wx.open("pages/me/index");
+    assert.equal(page.data.pooling, false);
+    assert.equal(await page.onPooling({ detail: { value: true } }), true);
+    const me = await (await api(phone)).me();
+    assert.ok(me.pooling_consent_since);
+    assert.equal(page.data.pooling, true);
+    assert.match(page.data.poolingSince, /^\d{4}-\d{2}-\d{2} 起已同意$/);
+    assert.equal(await page.onPooling({ detail: { value: false } }), true);
+    assert.equal((await (await api(phone)).me()).pooling_consent_since, null);
+    assert.equal(page.data.pooling, false);
+  });
+
   it("saves the district chosen on the picker", async () => {
     const phone = newPhone();
     const wx = await signedInQuietly(phone);

@@ -110,6 +110,9 @@ const zh = {
   subscribeKind_rejection: "未入账",
   subscribeKind_expiring: "碳币即将到期",
   subscribeKind_voucher_lapsing: "券即将过期",
+  pooling: "减排量用于交易",
+  poolingHint: "同意后，你此后经核证的减排量可汇集出售给企业（所得用于碳普惠奖励）；可随时撤回",
+  poolingSince: "{date} 起已同意",
 } as const;
 
 export type Strings = { readonly [K in keyof typeof zh]: string };
@@ -207,6 +210,9 @@ const en: Strings = {
   subscribeKind_rejection: "Not credited",
   subscribeKind_expiring: "Coins expiring",
   subscribeKind_voucher_lapsing: "Voucher lapsing",
+  pooling: "Reductions for trading",
+  poolingHint: "If you agree, your verified reductions from now on may be pooled and sold to companies (the money funds the rewards); withdraw any time",
+  poolingSince: "agreed since {date}",
 };
 
 export function langChoice(): LangChoice {

@@ -3,6 +3,8 @@
 import {
   applyTabTexts,
   confirm,
+  date,
+  fill,
   guarded,
   langChoice,
   pick,
@@ -23,6 +25,12 @@ function langRows() {
   const t = strings();
   const chosen = langChoice();
   return LANGS.map((choice) => ({ choice, label: t[LANG_LABEL[choice]], chosen: choice === chosen }));
+}
+
+/** The consent switch: on since when, or off. */
+function poolingView(me: Schemas["MeOut"]) {
+  const since = me.pooling_consent_since;
+  return { pooling: Boolean(since), poolingSince: since ? fill(strings().poolingSince, { date: date(since) }) : "" };
 }
 
 /** What the view shows of the districts, in the language in use. */
@@ -48,6 +56,9 @@ Page({
     districtIndex: -1,
     districtName: "",
     langs: langRows(),
+    /** Consent to pooling one's verified reductions for sale (PATCH /v1/me pooling_consent). */
+    pooling: false,
+    poolingSince: "",
   },
 
   onShow() {
@@ -60,7 +71,7 @@ Page({
       const api = tanbi();
       const [me, { districts }] = await Promise.all([api.me(), api.districts()]);
       const district = me.district ?? "";
-      this.setData({ t: strings(), ready: true, districts, district, langs: langRows() });
+      this.setData({ t: strings(), ready: true, districts, district, langs: langRows(), ...poolingView(me) });
       this.setData(districtView(districts, district));
     });
   },
@@ -79,6 +90,23 @@ Page({
       },
       { action: true },
     );
+  },
+
+  /** The consent <switch>: detail.value is the new state; the service keeps the date of the first yes. */
+  onPooling(event: WechatMiniprogram.SwitchChange | { detail: { value: boolean } }) {
+    const wanted = Boolean(event.detail.value);
+    return guarded(
+      this,
+      async () => {
+        const me = await tanbi().updateMe({ pooling_consent: wanted });
+        this.setData(poolingView(me));
+        toast(strings().saved);
+      },
+      { action: true },
+    ).then((done) => {
+      if (!done) this.setData({ pooling: !wanted }); // the switch goes back to what the service has
+      return done;
+    });
   },
 
   /**
