@@ -29,6 +29,7 @@ from service.services import start_services, stop_services
 from service.settings import AttestationSettings, AuthSettings, Settings
 from tests.fixtures import problems
 from tests.fixtures.databases import (
+    assert_books_hold,
     assert_rollups_match_actions,
     create_pg_database,
     drop_pg_database,
@@ -95,13 +96,17 @@ async def sqlite_engine(sqlite_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture(params=["postgres", "sqlite"])
 async def database(request: pytest.FixtureRequest, pg_engine, sqlite_engine) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
     engine = pg_engine if request.param == "postgres" else sqlite_engine
-    async with rolled_back(engine, check_rollups=_checks_rollups(request)) as db:
+    async with rolled_back(
+        engine, check_rollups=_checks_rollups(request), check_books=_checks_books(request)
+    ) as db:
         yield db
 
 
 @pytest.fixture
 async def pg_database(request: pytest.FixtureRequest, pg_engine) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
-    async with rolled_back(pg_engine, check_rollups=_checks_rollups(request)) as db:
+    async with rolled_back(
+        pg_engine, check_rollups=_checks_rollups(request), check_books=_checks_books(request)
+    ) as db:
         yield db
 
 
@@ -109,13 +114,19 @@ def _checks_rollups(request: pytest.FixtureRequest) -> bool:
     return request.node.get_closest_marker("tampers_with_actions") is None
 
 
+def _checks_books(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("tampers_with_books") is None
+
+
 @pytest.fixture
-async def pg_committed(pg_url: str) -> AsyncIterator[Database]:
+async def pg_committed(pg_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     # 20 + 20 overflow: many racers queue on the pool, well under PostgreSQL's 100 connections.
     db = Database.from_url(pg_url, pool_size=20)
     try:
         yield db
         await assert_rollups_match_actions(db)
+        if _checks_books(request):
+            await assert_books_hold(db)
     finally:
         await truncate_all(db.engine)
         await db.dispose()

@@ -19,17 +19,17 @@ from service.registry import batches, holdings, operations, reads
 from service.registry.batches import Period
 from service.registry.projects import create_project
 from service.registry.schemas import (
-    AccountOut,
     BatchIn,
     BatchOut,
-    BlockOut,
     BuyerIn,
+    CreditingProjectIn,
+    CreditingProjectOut,
+    HolderOut,
     OperationOut,
-    ProjectIn,
-    ProjectOut,
     RetireIn,
     RetirementOut,
     SaleIn,
+    SerialBlockOut,
     SerialOut,
     VerifyIn,
 )
@@ -89,8 +89,8 @@ class RegistryController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        data: Annotated[ProjectIn, Body()],
-    ) -> ProjectOut:
+        data: Annotated[CreditingProjectIn, Body()],
+    ) -> CreditingProjectOut:
         project = await create_project(
             db_session,
             request.app.state.services.registry,
@@ -167,7 +167,7 @@ class RegistryController(Controller):
     )
     async def add_buyer(
         self, db_session: NamedDependency[AsyncSession], data: Annotated[BuyerIn, Body()]
-    ) -> AccountOut:
+    ) -> HolderOut:
         return account_out(await holdings.add_buyer(db_session, data.name, utcnow()), 0)
 
     @post(
@@ -279,7 +279,7 @@ class RegistryController(Controller):
         summary="Crediting projects",
         cache_control=PUBLIC_CACHE,
     )
-    async def projects(self, db_session: NamedDependency[AsyncSession]) -> list[ProjectOut]:
+    async def projects(self, db_session: NamedDependency[AsyncSession]) -> list[CreditingProjectOut]:
         return [project_out(p) for p in await reads.projects(db_session)]
 
     @get(
@@ -322,7 +322,7 @@ class RegistryController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         batch_id: Annotated[int, ID],
-    ) -> list[BlockOut]:
+    ) -> list[SerialBlockOut]:
         await batches.batch(db_session, batch_id)
         labels = await _labels(request, db_session)
         return [block_out(b, labels) for b in await reads.blocks(db_session, batch_id)]
@@ -349,7 +349,7 @@ class RegistryController(Controller):
         summary="Holders and their units",
         cache_control=PUBLIC_CACHE,
     )
-    async def accounts(self, db_session: NamedDependency[AsyncSession]) -> list[AccountOut]:
+    async def accounts(self, db_session: NamedDependency[AsyncSession]) -> list[HolderOut]:
         return [account_out(a, units) for a, units in await reads.holdings(db_session)]
 
     @get(

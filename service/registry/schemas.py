@@ -18,7 +18,7 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ProjectIn(_In):
+class CreditingProjectIn(_In):
     methodology_id: str = Field(min_length=1, max_length=64, description="a tradable methodology's id")
     name: str = Field(min_length=1, max_length=200, description="the project's name, as buyers will read it")
     registry_name: str = Field(
@@ -36,7 +36,7 @@ class ProjectIn(_In):
     )
 
 
-class ProjectOut(_Out):
+class CreditingProjectOut(_Out):
     id: int = Field(description="the project's id")
     methodology_id: str = Field(description="the methodology whose reductions it pools")
     name: str = Field(description="the project's name")
@@ -102,7 +102,7 @@ class BuyerIn(_In):
 HolderKindName = Literal["city", "buyer", "buffer", "retirement", "cancellation"]
 
 
-class AccountOut(_Out):
+class HolderOut(_Out):
     id: int = Field(description="the registry account's id")
     kind: HolderKindName = Field(description="who holds: the city, a buyer, the buffer, retired or cancelled")
     name: str = Field(description="the holder's public name")
@@ -140,7 +140,7 @@ class OperationOut(_Out):
     at: dt.datetime = Field(description="when (ISO 8601, UTC)")
 
 
-class BlockOut(_Out):
+class SerialBlockOut(_Out):
     id: int = Field(description="the block's id")
     batch_id: int = Field(description="the batch the units are of")
     first_serial: str = Field(description="its first serial")
@@ -173,5 +173,5 @@ class SerialOut(_Out):
     batch_id: int = Field(description="its batch")
     holder_kind: HolderKindName = Field(description="who holds it now")
     holder: str = Field(description="its holder's public name")
-    block: BlockOut = Field(description="the block it is in now")
+    block: SerialBlockOut = Field(description="the block it is in now")
     retirement: RetirementOut | None = Field(description="its retirement, if it was retired")

@@ -14,12 +14,12 @@ from service.registry.models import (
     SerialBlock,
 )
 from service.registry.schemas import (
-    AccountOut,
     BatchOut,
-    BlockOut,
+    CreditingProjectOut,
+    HolderOut,
     OperationOut,
-    ProjectOut,
     RetirementOut,
+    SerialBlockOut,
 )
 from service.registry.serials import Serial
 
@@ -49,8 +49,8 @@ class Labels:
         return str(Serial(self.city_code, methodology, vintage, batch_id, sequence))
 
 
-def project_out(project: CreditingProject) -> ProjectOut:
-    return ProjectOut(
+def project_out(project: CreditingProject) -> CreditingProjectOut:
+    return CreditingProjectOut(
         id=project.id,
         methodology_id=project.methodology_id,
         name=project.name,
@@ -92,9 +92,9 @@ def batch_out(batch: CreditBatch, labels: Labels) -> BatchOut:
     )
 
 
-def block_out(block: SerialBlock, labels: Labels) -> BlockOut:
+def block_out(block: SerialBlock, labels: Labels) -> SerialBlockOut:
     holder = labels.accounts[block.holder_id]
-    return BlockOut(
+    return SerialBlockOut(
         id=block.id,
         batch_id=block.batch_id,
         first_serial=labels.serial(block.batch_id, block.first),
@@ -144,5 +144,5 @@ def retirement_out(retirement: Retirement, block: SerialBlock, labels: Labels) -
     )
 
 
-def account_out(account: RegistryAccount, units: int) -> AccountOut:
-    return AccountOut(id=account.id, kind=account.kind, name=account.name, units=units)  # type: ignore[arg-type]
+def account_out(account: RegistryAccount, units: int) -> HolderOut:
+    return HolderOut(id=account.id, kind=account.kind, name=account.name, units=units)  # type: ignore[arg-type]

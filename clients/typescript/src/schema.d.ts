@@ -1515,6 +1515,26 @@ export interface components {
          * @enum {string}
          */
         AccountKind: "issuance" | "wallet" | "merchant" | "expiry" | "adjustment" | "project";
+        /** AccountOut */
+        AccountOut: {
+            /** @description balance minus held: what a wallet or merchant account can spend */
+            available: number;
+            /** @description posted balance in coins: credits minus debits, held coins included (negative for an issuance account) */
+            balance: number;
+            /** @description the account's stable name: wallet:<resident id>, merchant:<merchant id> (or merchant:<merchant id>:<shard>), issuance:<shard>, expiry, adjustment or project:<project id> */
+            code: string;
+            /**
+             * Format: date-time
+             * @description when the account was opened (ISO 8601 timestamp, UTC)
+             */
+            created_at: string;
+            /** @description coins of the balance reserved by pending holds */
+            held: number;
+            /** @description the account's id */
+            id: number;
+            /** @description issuance: where the city's coins come from; wallet: a resident's; merchant: a merchant's takings; expiry: where expired coins go; adjustment: corrections; project: a public-welfare project's donated coins (never debited) */
+            kind: components["schemas"]["AccountKind"];
+        };
         /** AchievementsOut */
         AchievementsOut: {
             /** @description the resident's standing in their district */
@@ -2009,6 +2029,29 @@ export interface components {
             /** @description when the resident unbound it (ISO 8601 timestamp, UTC); null while bound */
             unbound_at: string | null;
         };
+        /**
+         * BlockOut
+         * @description totals of all time, over all districts and methodologies
+         */
+        BlockOut: {
+            /** @description accepted actions counted (reversed ones are not); null when suppressed */
+            actions: number | null;
+            /** @description grams CO2e credited in the answer's unit: tonnes to 2 decimals (10.01), kilograms to 1 (10005.0), grams as an integer (the same as grams); rounded half up; null when suppressed */
+            co2e: number | null;
+            /** @description coins credited; null when suppressed */
+            coins: number | null;
+            /** @description grams CO2e credited; null when suppressed */
+            grams: number | null;
+            /** @description distinct residents with an action counted in the cell; null when suppressed */
+            participants: number | null;
+            /**
+             * @description why it is hidden: fewer_than_k (fewer than k participants) or complement (hidden so that a hidden cell cannot be worked out from the others); present only when suppressed
+             * @enum {string}
+             */
+            reason?: "fewer_than_k" | "complement";
+            /** @description whether the cell is hidden; its figures are then null */
+            suppressed: boolean;
+        };
         /** BuyerIn */
         BuyerIn: {
             /** @description the buying company's registered name (public) */
@@ -2201,6 +2244,39 @@ export interface components {
             name: string;
             /** @description the offer, when kind is offer */
             offer_id?: number | null;
+        };
+        /** CreditingProjectIn */
+        CreditingProjectIn: {
+            /** @description share of every batch held back as a buffer */
+            buffer_share: number;
+            /** @description parameter versions whose actions may be pooled; each conservative (factor below 1) */
+            eligible_params_versions: number[];
+            /** @description a tradable methodology's id */
+            methodology_id: string;
+            /** @description the project's name, as buyers will read it */
+            name: string;
+            /** @description where its units are registered (Tanbi's registry, an exchange) */
+            registry_name: string;
+        };
+        /** CreditingProjectOut */
+        CreditingProjectOut: {
+            /** @description share of every batch held back as a buffer */
+            buffer_share: string;
+            /**
+             * Format: date-time
+             * @description when the city defined it (ISO 8601, UTC)
+             */
+            created_at: string;
+            /** @description parameter versions whose actions may be pooled */
+            eligible_params_versions: number[];
+            /** @description the project's id */
+            id: number;
+            /** @description the methodology whose reductions it pools */
+            methodology_id: string;
+            /** @description the project's name */
+            name: string;
+            /** @description where its units are registered */
+            registry_name: string;
         };
         /** DevLogin */
         DevLogin: {
@@ -2426,9 +2502,9 @@ export interface components {
             /** @description ids of the installed methodologies of the family, sorted */
             methodologies: string[];
             /** @description the family's totals this year, over all districts */
-            this_year: components["schemas"]["city_schemas_BlockOut"];
+            this_year: components["schemas"]["BlockOut"];
             /** @description the family's totals of all time, over all districts */
-            to_date: components["schemas"]["city_schemas_BlockOut"];
+            to_date: components["schemas"]["BlockOut"];
             /** @description the family's name in Chinese, as the plan names it */
             zh: string;
         };
@@ -2464,6 +2540,20 @@ export interface components {
             suppressed: boolean;
             /** @description the year (YYYY); present only when grouped by year */
             year?: string;
+        };
+        /** HolderOut */
+        HolderOut: {
+            /** @description the registry account's id */
+            id: number;
+            /**
+             * @description who holds: the city, a buyer, the buffer, retired or cancelled
+             * @enum {string}
+             */
+            kind: "city" | "buyer" | "buffer" | "retirement" | "cancellation";
+            /** @description the holder's public name */
+            name: string;
+            /** @description units it holds now, all batches */
+            units: number;
         };
         /** ImpactOut */
         ImpactOut: {
@@ -3167,16 +3257,72 @@ export interface components {
             /** @description the project's name in Chinese */
             name_zh: string;
         };
+        /** ProjectIn */
+        ProjectIn: {
+            /**
+             * @description false: listed, but closed to donations
+             * @default true
+             */
+            active: boolean;
+            /**
+             * @description what the coins do, in English
+             * @default
+             */
+            description_en: string;
+            /**
+             * @description what the coins do, in Chinese
+             * @default
+             */
+            description_zh: string;
+            /** @description the coins the project aims to raise */
+            goal_coins: number;
+            /** @description what the project does: tree_planting (植树造林), mangrove (红树林保护), school_solar (学校光伏屋顶), wetland (湿地保护) or other */
+            kind: components["schemas"]["ProjectKind"];
+            /** @description the project's name in English */
+            name_en: string;
+            /** @description the project's name in Chinese */
+            name_zh: string;
+        };
         /**
          * ProjectKind
          * @description what the project does: tree_planting (植树造林), mangrove (红树林保护), school_solar (学校光伏屋顶), wetland (湿地保护) or other
          * @enum {string}
          */
         ProjectKind: "tree_planting" | "mangrove" | "school_solar" | "wetland" | "other";
+        /** ProjectOut */
+        ProjectOut: {
+            /** @description whether it takes donations now */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description when the city listed it (ISO 8601 timestamp, UTC)
+             */
+            created_at: string;
+            /** @description what the coins do, in English; may be empty */
+            description_en: string;
+            /** @description what the coins do, in Chinese; may be empty */
+            description_zh: string;
+            /** @description how many donations it received */
+            donations: number;
+            /** @description how many different residents donated */
+            donors: number;
+            /** @description the coins the project aims to raise */
+            goal_coins: number;
+            /** @description the project's id */
+            id: number;
+            /** @description what the project does: tree_planting (植树造林), mangrove (红树林保护), school_solar (学校光伏屋顶), wetland (湿地保护) or other */
+            kind: components["schemas"]["ProjectKind"];
+            /** @description the project's name in English */
+            name_en: string;
+            /** @description the project's name in Chinese */
+            name_zh: string;
+            /** @description coins donated so far: the balance of the project's ledger account (may pass the goal) */
+            raised_coins: number;
+        };
         /** ProjectPage */
         ProjectPage: {
             /** @description the projects, by ascending id */
-            items: components["schemas"]["donations_schemas_ProjectOut"][];
+            items: components["schemas"]["ProjectOut"][];
             /** @description opaque cursor: pass it back as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -3451,12 +3597,32 @@ export interface components {
             /** @description whole tonnes sold, lowest serials first */
             units: number;
         };
+        /** SerialBlockOut */
+        SerialBlockOut: {
+            /** @description the batch the units are of */
+            batch_id: number;
+            /** @description its first serial */
+            first_serial: string;
+            /** @description the holder's public name (companies by name, residents never) */
+            holder: string;
+            /**
+             * @description what kind of holder has it
+             * @enum {string}
+             */
+            holder_kind: "city" | "buyer" | "buffer" | "retirement" | "cancellation";
+            /** @description the block's id */
+            id: number;
+            /** @description its last serial */
+            last_serial: string;
+            /** @description whole tonnes in it */
+            units: number;
+        };
         /** SerialOut */
         SerialOut: {
             /** @description its batch */
             batch_id: number;
             /** @description the block it is in now */
-            block: components["schemas"]["registry_schemas_BlockOut"];
+            block: components["schemas"]["SerialBlockOut"];
             /** @description its holder's public name */
             holder: string;
             /**
@@ -3627,7 +3793,7 @@ export interface components {
             /** @description this year's totals, over all districts and methodologies */
             this_year: components["schemas"]["ThisYearOut"];
             /** @description totals of all time, over all districts and methodologies */
-            to_date: components["schemas"]["city_schemas_BlockOut"];
+            to_date: components["schemas"]["BlockOut"];
             /**
              * Format: date
              * @description the city's local date
@@ -3912,29 +4078,6 @@ export interface components {
             spent: number;
         };
         /**
-         * BlockOut
-         * @description totals of all time, over all districts and methodologies
-         */
-        city_schemas_BlockOut: {
-            /** @description accepted actions counted (reversed ones are not); null when suppressed */
-            actions: number | null;
-            /** @description grams CO2e credited in the answer's unit: tonnes to 2 decimals (10.01), kilograms to 1 (10005.0), grams as an integer (the same as grams); rounded half up; null when suppressed */
-            co2e: number | null;
-            /** @description coins credited; null when suppressed */
-            coins: number | null;
-            /** @description grams CO2e credited; null when suppressed */
-            grams: number | null;
-            /** @description distinct residents with an action counted in the cell; null when suppressed */
-            participants: number | null;
-            /**
-             * @description why it is hidden: fewer_than_k (fewer than k participants) or complement (hidden so that a hidden cell cannot be worked out from the others); present only when suppressed
-             * @enum {string}
-             */
-            reason?: "fewer_than_k" | "complement";
-            /** @description whether the cell is hidden; its figures are then null */
-            suppressed: boolean;
-        };
-        /**
          * CoinsOut
          * @description coins by where they are
          */
@@ -3951,82 +4094,6 @@ export interface components {
             outstanding: number;
             /** @description coins merchants hold: what residents paid them */
             redeemed: number;
-        };
-        /** ProjectIn */
-        donations_schemas_ProjectIn: {
-            /**
-             * @description false: listed, but closed to donations
-             * @default true
-             */
-            active: boolean;
-            /**
-             * @description what the coins do, in English
-             * @default
-             */
-            description_en: string;
-            /**
-             * @description what the coins do, in Chinese
-             * @default
-             */
-            description_zh: string;
-            /** @description the coins the project aims to raise */
-            goal_coins: number;
-            /** @description what the project does: tree_planting (植树造林), mangrove (红树林保护), school_solar (学校光伏屋顶), wetland (湿地保护) or other */
-            kind: components["schemas"]["ProjectKind"];
-            /** @description the project's name in English */
-            name_en: string;
-            /** @description the project's name in Chinese */
-            name_zh: string;
-        };
-        /** ProjectOut */
-        donations_schemas_ProjectOut: {
-            /** @description whether it takes donations now */
-            active: boolean;
-            /**
-             * Format: date-time
-             * @description when the city listed it (ISO 8601 timestamp, UTC)
-             */
-            created_at: string;
-            /** @description what the coins do, in English; may be empty */
-            description_en: string;
-            /** @description what the coins do, in Chinese; may be empty */
-            description_zh: string;
-            /** @description how many donations it received */
-            donations: number;
-            /** @description how many different residents donated */
-            donors: number;
-            /** @description the coins the project aims to raise */
-            goal_coins: number;
-            /** @description the project's id */
-            id: number;
-            /** @description what the project does: tree_planting (植树造林), mangrove (红树林保护), school_solar (学校光伏屋顶), wetland (湿地保护) or other */
-            kind: components["schemas"]["ProjectKind"];
-            /** @description the project's name in English */
-            name_en: string;
-            /** @description the project's name in Chinese */
-            name_zh: string;
-            /** @description coins donated so far: the balance of the project's ledger account (may pass the goal) */
-            raised_coins: number;
-        };
-        /** AccountOut */
-        ledger_schemas_AccountOut: {
-            /** @description balance minus held: what a wallet or merchant account can spend */
-            available: number;
-            /** @description posted balance in coins: credits minus debits, held coins included (negative for an issuance account) */
-            balance: number;
-            /** @description the account's stable name: wallet:<resident id>, merchant:<merchant id> (or merchant:<merchant id>:<shard>), issuance:<shard>, expiry, adjustment or project:<project id> */
-            code: string;
-            /**
-             * Format: date-time
-             * @description when the account was opened (ISO 8601 timestamp, UTC)
-             */
-            created_at: string;
-            /** @description coins of the balance reserved by pending holds */
-            held: number;
-            /** @description the account's id */
-            id: number;
-            /** @description issuance: where the city's coins come from; wallet: a resident's; merchant: a merchant's takings; expiry: where expired coins go; adjustment: corrections; project: a public-welfare project's donated coins (never debited) */
-            kind: components["schemas"]["AccountKind"];
         };
         /** ReasonOut */
         methodology_schemas_ReasonOut: {
@@ -4045,73 +4112,6 @@ export interface components {
             en: string;
             /** @description the meaning in Chinese */
             zh: string;
-        };
-        /** AccountOut */
-        registry_schemas_AccountOut: {
-            /** @description the registry account's id */
-            id: number;
-            /**
-             * @description who holds: the city, a buyer, the buffer, retired or cancelled
-             * @enum {string}
-             */
-            kind: "city" | "buyer" | "buffer" | "retirement" | "cancellation";
-            /** @description the holder's public name */
-            name: string;
-            /** @description units it holds now, all batches */
-            units: number;
-        };
-        /** BlockOut */
-        registry_schemas_BlockOut: {
-            /** @description the batch the units are of */
-            batch_id: number;
-            /** @description its first serial */
-            first_serial: string;
-            /** @description the holder's public name (companies by name, residents never) */
-            holder: string;
-            /**
-             * @description what kind of holder has it
-             * @enum {string}
-             */
-            holder_kind: "city" | "buyer" | "buffer" | "retirement" | "cancellation";
-            /** @description the block's id */
-            id: number;
-            /** @description its last serial */
-            last_serial: string;
-            /** @description whole tonnes in it */
-            units: number;
-        };
-        /** ProjectIn */
-        registry_schemas_ProjectIn: {
-            /** @description share of every batch held back as a buffer */
-            buffer_share: number;
-            /** @description parameter versions whose actions may be pooled; each conservative (factor below 1) */
-            eligible_params_versions: number[];
-            /** @description a tradable methodology's id */
-            methodology_id: string;
-            /** @description the project's name, as buyers will read it */
-            name: string;
-            /** @description where its units are registered (Tanbi's registry, an exchange) */
-            registry_name: string;
-        };
-        /** ProjectOut */
-        registry_schemas_ProjectOut: {
-            /** @description share of every batch held back as a buffer */
-            buffer_share: string;
-            /**
-             * Format: date-time
-             * @description when the city defined it (ISO 8601, UTC)
-             */
-            created_at: string;
-            /** @description parameter versions whose actions may be pooled */
-            eligible_params_versions: number[];
-            /** @description the project's id */
-            id: number;
-            /** @description the methodology whose reductions it pools */
-            methodology_id: string;
-            /** @description the project's name */
-            name: string;
-            /** @description where its units are registered */
-            registry_name: string;
         };
     };
     responses: never;
@@ -6021,7 +6021,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["donations_schemas_ProjectIn"];
+                "application/json": components["schemas"]["ProjectIn"];
             };
         };
         responses: {
@@ -6031,7 +6031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["donations_schemas_ProjectOut"];
+                    "application/json": components["schemas"]["ProjectOut"];
                 };
             };
             /**
@@ -6135,7 +6135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["donations_schemas_ProjectOut"];
+                    "application/json": components["schemas"]["ProjectOut"];
                 };
             };
             /**
@@ -6481,7 +6481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ledger_schemas_AccountOut"];
+                    "application/json": components["schemas"]["AccountOut"];
                 };
             };
             /**
@@ -11689,7 +11689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry_schemas_AccountOut"][];
+                    "application/json": components["schemas"]["HolderOut"][];
                 };
             };
             /**
@@ -11959,7 +11959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry_schemas_BlockOut"][];
+                    "application/json": components["schemas"]["SerialBlockOut"][];
                 };
             };
             /**
@@ -12495,7 +12495,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry_schemas_AccountOut"];
+                    "application/json": components["schemas"]["HolderOut"];
                 };
             };
             /**
@@ -12594,7 +12594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry_schemas_ProjectOut"][];
+                    "application/json": components["schemas"]["CreditingProjectOut"][];
                 };
             };
             /**
@@ -12624,7 +12624,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["registry_schemas_ProjectIn"];
+                "application/json": components["schemas"]["CreditingProjectIn"];
             };
         };
         responses: {
@@ -12634,7 +12634,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["registry_schemas_ProjectOut"];
+                    "application/json": components["schemas"]["CreditingProjectOut"];
                 };
             };
             /**
@@ -13288,7 +13288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["donations_schemas_ProjectOut"];
+                    "application/json": components["schemas"]["ProjectOut"];
                 };
             };
             /**

@@ -72,6 +72,7 @@ async def test_publishing_refuses_bad_versions(database, registry) -> None:  # t
 
 
 @pytest.mark.tampers_with_actions
+@pytest.mark.tampers_with_books
 async def test_replay_agrees_until_a_stored_result_is_altered(database, settings, registry) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         resident = await new_resident(session)

@@ -105,6 +105,7 @@ async def test_the_database_check_refuses_a_negative_guarded_balance(
         assert await balance_of(session, ids["wallet"]) == (10, 0)
 
 
+@pytest.mark.tampers_with_books
 @pytest.mark.parametrize("kind", ["issuance", "expiry"])
 async def test_sources_and_sinks_are_not_guarded_by_the_check(database, settings, kind) -> None:  # type: ignore[no-untyped-def]
     ids = await _account_ids(database, settings)

@@ -138,6 +138,7 @@ async def test_verify_replays_a_sample_and_records_it_then_issue_makes_the_block
         await _registry_holds(session)
 
 
+@pytest.mark.tampers_with_books
 async def test_a_tampered_pooled_action_fails_verification_and_stays_submitted(
     database, settings, registry
 ) -> None:  # type: ignore[no-untyped-def]
