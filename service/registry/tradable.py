@@ -59,8 +59,8 @@ async def check_versions(session: AsyncSession, methodology_id: str, versions: S
             raise Invalid(
                 f"{methodology_id} has no parameter version {version}", code="invalid_params_versions"
             )
-        _check_conservative(methodology_id, row)
         _check_green_certificates(methodology_id, row)
+        _check_conservative(methodology_id, row)
 
 
 def _check_conservative(methodology_id: str, row: ParamVersion) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from service.identity.principal import Role
+from service.methodology.params import ParamService
 from service.registry.check_digits import check_digits
 from service.registry.verify import verify_registry
 from tests.integration.registry.conftest import charged, consenting, conservative_ev, march
@@ -156,8 +157,6 @@ async def test_not_tradable_and_not_conservative_projects_are_refused(
     )
     assert car_free.json()["code"] == "not_tradable"
     async with database.session() as session:
-        from service.methodology.params import ParamService
-
         await ParamService(session, registry=registry).ensure_defaults(registry.current("bus_trip"))
         await session.commit()
     default = await client.post(
@@ -170,3 +169,23 @@ async def test_not_tradable_and_not_conservative_projects_are_refused(
         headers=city,
     )
     assert missing.json()["code"] == "invalid_params_versions"
+
+
+async def test_solar_is_tradable_only_where_green_certificates_are_subtracted(
+    client, database, registry, bearer
+) -> None:  # type: ignore[no-untyped-def]
+    async with database.session() as session:
+        solar = registry.current("rooftop_solar")
+        params = ParamService(session, registry=registry)
+        await params.ensure_defaults(solar, params.lineage(solar))
+        versions = {row.version: row.code_version for row in await params.versions(solar)}
+        await session.commit()
+    old = next(v for v, code in versions.items() if code.startswith("1."))
+    base = {"methodology_id": "rooftop_solar", "name": "x", "registry_name": "y", "buffer_share": "0.1"}
+    answer = await client.post(
+        "/v1/registry/projects",
+        json={**base, "eligible_params_versions": [old]},
+        headers=bearer(Role.CITY, "1"),
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "no_green_certificate_check"
