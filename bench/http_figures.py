@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -23,6 +23,7 @@ from processes import PartFailed, free_port, log, stop, wait_ready
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from service.keys.generate import fresh_keys  # noqa: E402
 from tests.fixtures.databases import create_pg_database, drop_pg_database, redis_url  # noqa: E402
 
 TANBI = str(Path(sys.executable).parent / "tanbi")
@@ -88,9 +89,7 @@ def production_server(workdir: Path) -> Iterator[Server]:
             "TANBI_REDIS_URL": redis_url(),
             "TANBI_JOBS__QUEUE_NAME": f"tanbi-ratios:{uuid.uuid4().hex[:8]}",
             "TANBI_DATA_DIR": str(workdir / "serve-data"),
-            "TANBI_AUTH__JWT_KEYS": json.dumps({"ratios": secrets.token_hex(32)}),
-            "TANBI_AUTH__HASH_KEY": secrets.token_hex(32),
-            "TANBI_AUTH__SECRETS_KEY": secrets.token_hex(32),
+            **fresh_keys(dt.date.today()),  # production refuses to start without every key
             "TANBI_AUTH__ACCESS_TTL_SECONDS": "3600",  # the token must outlive every wrk run
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith("TANBI_")} | tanbi_env

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from service.keys.generate import fresh_keys  # noqa: E402
 from service.partners.crypto import sign  # noqa: E402
 from tests.fixtures.databases import asyncpg_dsn, create_pg_database, drop_pg_database, redis_url  # noqa: E402
 
@@ -227,6 +228,7 @@ async def main() -> None:
         "TANBI_JOBS__QUEUE_NAME": queue,
         "TANBI_DATA_DIR": str(data),
         "TANBI_DATABASE_POOL_SIZE": "20",
+        **fresh_keys(dt.date.today()),  # production refuses to start without every key
     }
     port, processes = free_port(), []
     try:

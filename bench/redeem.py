@@ -37,6 +37,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from service.keys.generate import fresh_keys  # noqa: E402
 from tests.fixtures.databases import create_pg_database, drop_pg_database, redis_url  # noqa: E402
 
 TANBI = str(Path(sys.executable).parent / "tanbi")
@@ -343,9 +344,7 @@ async def main() -> None:
         "TANBI_JOBS__QUEUE_NAME": f"tanbi-bench:{uuid.uuid4().hex[:8]}",
         "TANBI_DATA_DIR": str(data),
         "TANBI_DATABASE_POOL_SIZE": "20",
-        "TANBI_AUTH__JWT_KEYS": json.dumps({"bench": secrets.token_hex(32)}),
-        "TANBI_AUTH__HASH_KEY": secrets.token_hex(32),
-        "TANBI_AUTH__SECRETS_KEY": secrets.token_hex(32),
+        **fresh_keys(dt.date.today()),  # production refuses to start without every key
         "TANBI_RATE_LIMITS__CHARGES": str(10**9),
         "TANBI_RATE_LIMITS__PAYCODES": str(10**9),
     }

@@ -10,14 +10,25 @@ import sys
 
 import click
 
-from service.settings import Settings, load_settings
+from service.settings import MissingKeys, Settings, load_settings
 
 
 def _settings() -> Settings:
     return load_settings()
 
 
-@click.group()
+class _Tanbi(click.Group):
+    """The command group: a production command started without its keys ends with the message naming the
+    missing variables (exit 1), not with a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MissingKeys as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Tanbi)
 def main() -> None:
     """Tanbi (碳币): carbon-inclusive points service."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -57,7 +68,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
                 click.echo(f"  its OCPI token (Authorization: Token ...): {partner['ocpi_token']}")
         if merchant := summary.city.get("merchant"):
             click.echo(f"demo merchant (the tea house): id {merchant['id']}, key {merchant['api_key']}")
-    base = f"http://{host}:{port}"
+    base = _printed_base(settings, host, port)
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (PostgreSQL)"
     click.echo(f"Tanbi on {mode}: database {_redact(settings.resolved_database_url)}")
     click.echo(f"  API docs      {base}/schema/swagger")
@@ -82,6 +93,13 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
         )
         return
     uvicorn.run(create_app(settings), host=host, port=port, **_logging(), **_proxy_trust(settings))
+
+
+def _printed_base(settings: Settings, host: str, port: int) -> str:
+    """TANBI_PUBLIC_URL when it is set (behind a proxy the listening address is not where people go)."""
+    if "public_url" in settings.model_fields_set:
+        return settings.public_url.rstrip("/")
+    return f"http://{host}:{port}"
 
 
 def _logging() -> dict[str, object]:
@@ -139,7 +157,8 @@ def migrate(revision: str, down_to: str | None) -> None:
     """Bring the database schema to a revision (default: the newest)."""
     from service.db.migrate import downgrade, upgrade
 
-    url = _settings().resolved_database_url
+    # The schema needs no keys: migrate runs before they need to be in place.
+    url = Settings().resolved_database_url
     if down_to is not None:
         downgrade(url, down_to)
         click.echo(f"database downgraded to {down_to}")
@@ -179,6 +198,7 @@ def _register_subcommands() -> None:
     from service.actions.cli import action_group
     from service.city.cli import city_group, rollup_group
     from service.identity.cli import city_user_group
+    from service.keys.cli import keys_group
     from service.merchants.cli import merchant_group
     from service.partners.cli import partner_group
     from service.registry.cli import registry_group
@@ -190,6 +210,7 @@ def _register_subcommands() -> None:
     main.add_command(rollup_group)
     main.add_command(city_group)
     main.add_command(registry_group)
+    main.add_command(keys_group)
 
 
 _register_subcommands()

@@ -265,20 +265,40 @@ class Settings(BaseSettings):
 KEYS_FILE = "keys.json"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the environment, then fill missing keys: generated once and kept in ``data_dir``.
+class MissingKeys(ValueError):
+    """Keys missing outside the embedded default, where generating them would let processes disagree."""
 
-    In production set ``TANBI_AUTH__JWT_KEYS``, ``TANBI_AUTH__HASH_KEY`` and ``TANBI_AUTH__SECRETS_KEY``;
-    the file is the embedded default's way to survive restarts without configuration.
+    def __init__(self, variables: list[str]) -> None:
+        self.variables = variables
+        super().__init__(
+            "TANBI_DATABASE_URL is set, so every API process and worker must be given the same keys; "
+            f"missing: {', '.join(variables)} (`tanbi keys generate` prints a set for .env)"
+        )
+
+
+def missing_keys(settings: Settings) -> list[str]:
+    """The key variables ``settings`` lacks, in the order ``tanbi keys generate`` prints them."""
+    given = {
+        "TANBI_AUTH__JWT_KEYS": settings.auth.jwt_keys,
+        "TANBI_AUTH__HASH_KEY": settings.auth.hash_key,
+        "TANBI_AUTH__SECRETS_KEY": settings.auth.secrets_key,
+        "TANBI_ATTESTATIONS__KEYS": settings.attestations.keys,
+    }
+    return [variable for variable, value in given.items() if not value]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; on the embedded default, fill missing keys generated once into ``data_dir``.
+
+    With a database URL (production) every key must be given: two processes generating their own would
+    sign tokens and hash phone numbers differently. :class:`MissingKeys` names what is missing.
     """
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    if (
-        settings.auth.jwt_keys
-        and settings.auth.hash_key
-        and settings.auth.secrets_key
-        and settings.attestations.keys
-    ):
+    missing = missing_keys(settings)
+    if not missing:
         return _with_active_kid(settings)
+    if not settings.embedded:
+        raise MissingKeys(missing)
     stored = _load_or_create_keys(settings.data_dir / KEYS_FILE)
     auth = settings.auth.model_copy(
         update={

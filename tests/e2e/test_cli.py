@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import os
 import socket
@@ -17,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from service.keys.generate import fresh_keys
 from service.methodology.registry import load_registry
 from tests.fixtures.databases import asyncpg_dsn, create_pg_database, drop_pg_database
 
@@ -31,8 +34,15 @@ def environment(data_dir: Path, database_url: str | None = None) -> dict[str, st
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANBI_")}
     env["TANBI_DATA_DIR"] = str(data_dir)
     if database_url:
+        # Production refuses to start without keys; one set for every process of the test run.
         env["TANBI_DATABASE_URL"] = database_url
+        env |= keys_of_the_run()
     return env
+
+
+@functools.cache
+def keys_of_the_run() -> dict[str, str]:
+    return fresh_keys(dt.date.today())
 
 
 def free_port() -> int:

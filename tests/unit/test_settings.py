@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -13,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from service.jobs.queue import ArqQueue, InProcessQueue
+from service.keys.generate import fresh_keys
 from service.services import start_services, stop_services
 from service.settings import KEYS_FILE, AuthSettings, Settings, load_settings
 from tests.conftest import TEST_ATTESTATION_KEYS
@@ -50,6 +52,8 @@ def test_production_urls_switch_off_the_embedded_default(tmp_path: Path, env: py
     env.setenv("TANBI_DATABASE_URL", "postgresql+asyncpg://tanbi@db:5432/tanbi")
     env.setenv("TANBI_REDIS_URL", "redis://cache:6379/0")
     env.setenv("TANBI_DATA_DIR", str(tmp_path))
+    for name, value in fresh_keys(dt.date.today()).items():
+        env.setenv(name, value)
     settings = load_settings()
     assert not settings.embedded
     assert settings.resolved_database_url == "postgresql+asyncpg://tanbi@db:5432/tanbi"
@@ -107,6 +111,7 @@ def test_nothing_is_read_at_import_time(tmp_path: Path) -> None:
         f"print(load_settings(data_dir={str(tmp_path)!r}).database_url)\n"
     )
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("TANBI_")}
+    clean_env |= fresh_keys(dt.date.today())  # a database URL needs them; set early, they are not the point
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=clean_env, check=True
     )
