@@ -18,6 +18,7 @@ from service.benefits.controllers import CityBenefitController, ResidentBenefitC
 from service.city.controllers import CityController
 from service.dashboard.routes import dashboard, static_files
 from service.db.engine import Database
+from service.db.replica import provide_read_session
 from service.donations.controllers import (
     CityWelfareProjectController,
     DonationCertificateController,
@@ -112,7 +113,10 @@ def create_app(
     app = Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         lifespan=[lifespan],
-        dependencies={"db_session": Provide(provide_db_session)},
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "read_session": Provide(provide_read_session),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
         before_send=[add_request_id_header, complete_allow],

@@ -26,12 +26,17 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     checks = {"database": await _check(services.database.ping)}
     if services.redis is not None:
         checks["redis"] = await _check(services.redis.ping)
+    if services.read_database is not None:
+        checks["replica"] = await _check(services.read_database.ping)
     failed = sorted(name for name, state in checks.items() if state != "ok")
     if failed:
         detail = f"not reachable: {', '.join(failed)}"
         lang, fields = language_of(request), {"unreachable": failed}
         return problem(503, "not_ready", detail, extra={"checks": checks}, lang=lang, fields=fields)
-    return Response({"status": "ok", "checks": checks})
+    body: dict[str, Any] = {"status": "ok", "checks": checks}
+    if services.replica_lag is not None:
+        body["replica_lag_seconds"] = await services.replica_lag.seconds()
+    return Response(body)
 
 
 async def _check(ping: Callable[[], Awaitable[Any]]) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.db.engine import Database
+from service.db.replica import LagReader
 from service.identity.tokens import TokenService
 from service.jobs.context import JobContext
 from service.jobs.periodic import PeriodicRunner
@@ -28,6 +29,9 @@ class Services:
     periodic: PeriodicRunner | None = None
     owns_database: bool = True
     extras: dict[str, Any] = field(default_factory=dict)
+    # The read replica (TANBI_DATABASE_READ_URL) and its lag, when one is configured.
+    read_database: Database | None = None
+    replica_lag: LagReader | None = None
 
     @property
     def hash_key(self) -> bytes:
@@ -60,6 +64,11 @@ async def start_services(settings: Settings, database: Database | None = None, *
         queue=None,  # type: ignore[arg-type]  # set just below: the queue needs the context
         owns_database=owns,
     )
+    if settings.database_read_url:
+        services.read_database = Database.from_url(
+            settings.database_read_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+        )
+        services.replica_lag = LagReader(services.read_database)
     if settings.redis_url:
         pool = redis_pool(settings.redis_url, settings.jobs.queue_name)
         services.redis = pool
@@ -97,5 +106,7 @@ async def stop_services(services: Services) -> None:
     if services.periodic is not None:
         await services.periodic.stop()
     await services.queue.close()
+    if services.read_database is not None:
+        await services.read_database.dispose()
     if services.owns_database:
         await services.database.dispose()

@@ -16,6 +16,7 @@ from service.city.schemas import ReductionsOut, SummaryOut
 from service.city.summary import summary
 from service.city.units import DEFAULT, Unit, column
 from service.db.base import utcnow
+from service.db.replica import LAG_HEADER, show_lag
 from service.http.csv_response import CSV, attachment, csv_alternative, csv_response, wants_csv
 from service.http.dates import query_date
 from service.identity.guards import requires
@@ -58,9 +59,13 @@ UNIT = QueryParameter(
 
 
 class CityController(Controller):
+    """Reads only: served by the read replica when one is configured (its lag in a header)."""
+
     path = "/v1/city"
     tags = ["city"]
     guards = requires(Role.CITY, Role.AUDITOR)
+    after_request = show_lag
+    response_headers = [LAG_HEADER]
 
     @get(
         "/reductions",
@@ -74,13 +79,13 @@ class CityController(Controller):
     async def reductions(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         from_: Annotated[str | None, FROM] = None,
         to: Annotated[str | None, TO] = None,
         group_by: Annotated[str | None, GROUP_BY] = None,
         unit: Annotated[Unit, UNIT] = DEFAULT,
     ) -> Response[ReductionsOut]:
-        return await self._reductions(request, db_session, from_, to, group_by, unit, wants_csv(request))
+        return await self._reductions(request, read_session, from_, to, group_by, unit, wants_csv(request))
 
     @get(
         "/reductions.csv",
@@ -93,13 +98,13 @@ class CityController(Controller):
     async def reductions_csv(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         from_: Annotated[str | None, FROM] = None,
         to: Annotated[str | None, TO] = None,
         group_by: Annotated[str | None, GROUP_BY] = None,
         unit: Annotated[Unit, UNIT] = DEFAULT,
     ) -> Response[bytes]:
-        return await self._reductions(request, db_session, from_, to, group_by, unit, True)
+        return await self._reductions(request, read_session, from_, to, group_by, unit, True)
 
     @get(
         "/summary",
@@ -111,10 +116,10 @@ class CityController(Controller):
     async def summary(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         unit: Annotated[Unit, UNIT] = DEFAULT,
     ) -> Response[SummaryOut]:
-        body = await _summary(request, db_session, unit)
+        body = await _summary(request, read_session, unit)
         return _summary_csv(body) if wants_csv(request) else Response(body)
 
     @get(
@@ -128,10 +133,10 @@ class CityController(Controller):
     async def summary_csv(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         unit: Annotated[Unit, UNIT] = DEFAULT,
     ) -> Response[bytes]:
-        return _summary_csv(await _summary(request, db_session, unit))
+        return _summary_csv(await _summary(request, read_session, unit))
 
     async def _reductions(
         self,

@@ -11,6 +11,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import utcnow
+from service.db.replica import LAG_HEADER, show_lag
 from service.errors import NotFound
 from service.http.csv_response import attachment
 from service.identity.guards import provide_principal, requires
@@ -276,112 +277,132 @@ class RegistryController(Controller):
     @get(
         "/projects",
         operation_id="registry_projects_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Crediting projects",
         cache_control=PUBLIC_CACHE,
     )
-    async def projects(self, db_session: NamedDependency[AsyncSession]) -> list[CreditingProjectOut]:
-        return [project_out(p) for p in await reads.projects(db_session)]
+    async def projects(self, read_session: NamedDependency[AsyncSession]) -> list[CreditingProjectOut]:
+        return [project_out(p) for p in await reads.projects(read_session)]
 
     @get(
         "/batches",
         operation_id="registry_batches_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Batches, newest first",
         cache_control=PUBLIC_CACHE,
     )
     async def batches_list(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         project_id: Annotated[int | None, QueryParameter(ge=1, description="one project's batches")] = None,
     ) -> list[BatchOut]:
-        labels = await _labels(request, db_session)
-        return [batch_out(b, labels) for b in await reads.batches(db_session, project_id)]
+        labels = await _labels(request, read_session)
+        return [batch_out(b, labels) for b in await reads.batches(read_session, project_id)]
 
     @get(
         "/batches/{batch_id:int}",
         operation_id="registry_batches_get",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="One batch",
         cache_control=PUBLIC_CACHE,
     )
     async def batch(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         batch_id: Annotated[int, ID],
     ) -> BatchOut:
-        return batch_out(await batches.batch(db_session, batch_id), await _labels(request, db_session))
+        return batch_out(await batches.batch(read_session, batch_id), await _labels(request, read_session))
 
     @get(
         "/batches/{batch_id:int}/blocks",
         operation_id="registry_blocks_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Who holds a batch's units now: its current serial blocks",
         cache_control=PUBLIC_CACHE,
     )
     async def blocks(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         batch_id: Annotated[int, ID],
     ) -> list[SerialBlockOut]:
-        await batches.batch(db_session, batch_id)
-        labels = await _labels(request, db_session)
-        return [block_out(b, labels) for b in await reads.blocks(db_session, batch_id)]
+        await batches.batch(read_session, batch_id)
+        labels = await _labels(request, read_session)
+        return [block_out(b, labels) for b in await reads.blocks(read_session, batch_id)]
 
     @get(
         "/batches/{batch_id:int}/operations",
         operation_id="registry_operations_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Every movement of a batch's units, oldest first",
         cache_control=PUBLIC_CACHE,
     )
     async def operations_list(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         batch_id: Annotated[int, ID],
     ) -> list[OperationOut]:
-        await batches.batch(db_session, batch_id)
-        labels = await _labels(request, db_session)
-        return [operation_out(op, made, labels) for op, made in await reads.operations(db_session, batch_id)]
+        await batches.batch(read_session, batch_id)
+        labels = await _labels(request, read_session)
+        return [
+            operation_out(op, made, labels) for op, made in await reads.operations(read_session, batch_id)
+        ]
 
     @get(
         "/accounts",
         operation_id="registry_accounts_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Holders and their units",
         cache_control=PUBLIC_CACHE,
     )
-    async def accounts(self, db_session: NamedDependency[AsyncSession]) -> list[HolderOut]:
-        return [account_out(a, units) for a, units in await reads.holdings(db_session)]
+    async def accounts(self, read_session: NamedDependency[AsyncSession]) -> list[HolderOut]:
+        return [account_out(a, units) for a, units in await reads.holdings(read_session)]
 
     @get(
         "/retirements",
         operation_id="registry_retirements_list",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Retirements, newest first",
         cache_control=PUBLIC_CACHE,
     )
     async def retirements(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, request: Request[Any, Any, Any], read_session: NamedDependency[AsyncSession]
     ) -> list[RetirementOut]:
-        labels = await _labels(request, db_session)
-        return [retirement_out(r, b, labels) for r, b in await reads.retirements(db_session)]
+        labels = await _labels(request, read_session)
+        return [retirement_out(r, b, labels) for r, b in await reads.retirements(read_session)]
 
     @get(
         "/retirements/{retirement_id:int}",
         operation_id="registry_retirements_get",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="One retirement",
         cache_control=PUBLIC_CACHE,
     )
     async def retirement(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         retirement_id: Annotated[int, ID],
     ) -> RetirementOut:
-        found, block = await reads.retirement(db_session, retirement_id)
-        return retirement_out(found, block, await _labels(request, db_session))
+        found, block = await reads.retirement(read_session, retirement_id)
+        return retirement_out(found, block, await _labels(request, read_session))
 
     @get(
         "/retirements/{retirement_id:int}/certificate.pdf",
         operation_id="registry_retirements_certificate",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="A retirement's certificate (PDF, with a QR code of its public page)",
         media_type="application/pdf",
         cache_control=PUBLIC_CACHE,
@@ -389,13 +410,13 @@ class RegistryController(Controller):
     async def certificate(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         retirement_id: Annotated[int, ID],
     ) -> Response[bytes]:
         from service.registry.certificate import certificate_pdf  # reportlab only when a certificate is asked
 
-        found, block = await reads.retirement(db_session, retirement_id)
-        shown = retirement_out(found, block, await _labels(request, db_session))
+        found, block = await reads.retirement(read_session, retirement_id)
+        shown = retirement_out(found, block, await _labels(request, read_session))
         pdf = certificate_pdf(shown, _settings(request).city.name_zh)
         headers = {"content-disposition": f'inline; filename="tanbi-retirement-{retirement_id}.pdf"'}
         return Response(pdf, media_type="application/pdf", headers=headers)
@@ -403,21 +424,23 @@ class RegistryController(Controller):
     @get(
         "/serials/{serial:str}",
         operation_id="registry_serials_check",
+        after_request=show_lag,
+        response_headers=[LAG_HEADER],
         summary="Check a serial: valid, issued, held by whom, retired",
     )
     async def serial(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: NamedDependency[AsyncSession],
         serial: Annotated[str, Parameter(max_length=120, description="TB-GQC-bus_trip-2026-B1-0000001-NN")],
     ) -> SerialOut:
         parsed = parse(serial)
-        block = await reads.holding_block(db_session, parsed)
+        block = await reads.holding_block(read_session, parsed)
         if block is None:
             raise NotFound(f"serial {serial} was never issued", code="serial_not_found")
-        labels = await _labels(request, db_session)
+        labels = await _labels(request, read_session)
         shown = block_out(block, labels)
-        retired = await reads.retirement_of(db_session, block.id)
+        retired = await reads.retirement_of(read_session, block.id)
         return SerialOut(
             serial=serial,
             batch_id=block.batch_id,
