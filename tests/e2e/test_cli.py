@@ -58,6 +58,7 @@ def serving(
     port = free_port()
     # A file, not a pipe: nobody reads the server while it runs, and a full pipe would block its logging.
     log = Path(env["TANBI_DATA_DIR"]) / f"serve-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)  # production writes nothing there before serving
     with log.open("w") as sink:  # the child holds its own copy
         process = subprocess.Popen(
             [TANBI, "serve", *(["--demo"] if demo else []), "--port", str(port)],
