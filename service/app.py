@@ -42,6 +42,7 @@ from service.merchants.controllers import (
 )
 from service.methodology.controllers import MethodologyController
 from service.notifications.controllers import MerchantNotificationController, NotificationController
+from service.observability.requests import observe_requests
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
 from service.registry.controllers import RegistryController
 from service.registry.page import registry_page
@@ -133,6 +134,8 @@ def create_app(
         debug=False,
     )
     contract.install(app)
+    # Outermost, so every request is timed, logged with its id and traced, routed or not.
+    app.asgi_handler = observe_requests(app.asgi_handler)
     return app
 
 

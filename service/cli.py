@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 import sys
@@ -54,6 +53,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     from service.db.migrate import upgrade
 
     settings = _settings()
+    _log_as(settings)
     upgrade(settings.resolved_database_url)
     if demo:
         summary = asyncio.run(_seed_demo(settings))
@@ -88,11 +88,11 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
             host=host,
             port=port,
             workers=workers,
-            **_logging(),
+            **_logging(settings),
             **_proxy_trust(settings),
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, **_logging(), **_proxy_trust(settings))
+    uvicorn.run(create_app(settings), host=host, port=port, **_logging(settings), **_proxy_trust(settings))
 
 
 def _printed_base(settings: Settings, host: str, port: int) -> str:
@@ -102,20 +102,21 @@ def _printed_base(settings: Settings, host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def _logging() -> dict[str, object]:
+def _logging(settings: Settings) -> dict[str, object]:
     """uvicorn's logging, with our access log (service/http/access_log.py: its line carries the request
-    id) instead of uvicorn's. Given as uvicorn's log config so that every worker process gets it too."""
-    from uvicorn.config import LOGGING_CONFIG
+    id) instead of uvicorn's, as JSON or text (TANBI_LOG_FORMAT). Given as uvicorn's log config so that
+    every worker process gets it too."""
+    from service.observability.logs import logging_config
 
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["tanbi_access"] = {"format": "%(asctime)s %(message)s"}
-    config["handlers"]["tanbi_access"] = {
-        "formatter": "tanbi_access",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stdout",
-    }
-    config["loggers"]["tanbi.access"] = {"handlers": ["tanbi_access"], "level": "INFO", "propagate": False}
+    config = logging_config(settings.resolved_log_format)
     return {"log_config": config, "log_level": "info", "access_log": False}
+
+
+def _log_as(settings: Settings) -> None:
+    """This process's lines as TANBI_LOG_FORMAT says (before uvicorn takes over, and in the worker)."""
+    from service.observability.logs import configure_logging
+
+    configure_logging(settings.resolved_log_format)
 
 
 def _proxy_trust(settings: Settings) -> dict[str, object]:
@@ -145,6 +146,7 @@ def worker(burst: bool) -> None:
     from service.jobs.worker import worker_settings
 
     settings = _settings()
+    _log_as(settings)
     if not settings.redis_url:
         raise click.UsageError("the worker needs TANBI_REDIS_URL; without it `tanbi serve` runs jobs itself")
     Worker(**worker_settings(settings), burst=burst).run()

@@ -13,6 +13,7 @@ from service.jobs.periodic import PeriodicRunner
 from service.jobs.queue import ArqQueue, InProcessQueue, JobQueue
 from service.jobs.registry import JOBS
 from service.methodology.registry import Registry, load_registry
+from service.observability.tracing import attach_tracing, detach_tracing, tracing_from_environment
 from service.settings import Settings
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
@@ -79,6 +80,8 @@ async def start_services(settings: Settings, database: Database | None = None, *
             JOBS, services.job_context, settings.jobs.max_tries, concurrency=1 if one_writer else None
         )
         services.queue.context["queue"] = services.queue
+    # Spans of requests, jobs and statements, when an OTLP endpoint is configured (docs/operations.md).
+    attach_tracing(services, tracing_from_environment())
     if periodic and not settings.redis_url:
         # The city reads the published grid: publish it before the first request, not minutes later.
         await JOBS["publish_city"]({**services.job_context, "job_try": 1})
@@ -106,6 +109,7 @@ async def stop_services(services: Services) -> None:
     if services.periodic is not None:
         await services.periodic.stop()
     await services.queue.close()
+    detach_tracing(services)
     if services.read_database is not None:
         await services.read_database.dispose()
     if services.owns_database:

@@ -222,6 +222,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or "*").
     # None: no proxy is trusted, so a client cannot choose the address its rate limits are counted by.
     forwarded_allow_ips: str | None = Field(default=None, max_length=1000)
+    # One JSON object per log line, or text; None: text on the embedded default (a person's terminal),
+    # JSON otherwise (a log collector's input). service/observability/logs.py.
+    log_format: Literal["json", "text"] | None = None
     auth: AuthSettings = Field(default_factory=AuthSettings)
     attestations: AttestationSettings = Field(default_factory=AttestationSettings)
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
@@ -256,6 +259,12 @@ class Settings(BaseSettings):
     @property
     def dev_login_enabled(self) -> bool:
         return self.embedded if self.auth.dev_login is None else self.auth.dev_login
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "text" if self.embedded else "json"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -14,3 +14,4 @@ class JobContext(TypedDict, total=False):
     queue: Any  # service.jobs.queue.JobQueue; Any because arq's ctx is a plain dict
     registry: Any  # service.methodology.registry.Registry
     job_try: int
+    tracing: Any  # service.observability.tracing.Tracing, or None: no spans

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.engine import Database
 from service.jobs.context import JobContext
+from service.observability.context import bound
+from service.observability.origin import ORIGIN, current_origin, run_in_origin
 
 log = logging.getLogger("tanbi.jobs")
 
@@ -54,7 +56,9 @@ class ArqQueue:
 
     async def enqueue(self, name: str, **kwargs: Any) -> bool:
         try:
-            await self.pool.enqueue_job(name, _queue_name=self.queue_name, **kwargs)
+            # The job runs with its request's id and trace (service/observability/origin.py).
+            origin = {ORIGIN: found} if (found := current_origin()) else {}
+            await self.pool.enqueue_job(name, _queue_name=self.queue_name, **kwargs, **origin)
         except (OSError, ConnectionError, TimeoutError) as exc:
             log.warning("could not enqueue %s: %s", name, exc)
             return False
@@ -91,40 +95,43 @@ class InProcessQueue:
         self.max_tries = max_tries
         self.run_immediately = run_immediately
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._waiting: list[tuple[str, dict[str, Any]]] = []
+        self._waiting: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         self._slots = asyncio.Semaphore(concurrency) if concurrency else None
 
     async def enqueue(self, name: str, **kwargs: Any) -> bool:
         if name not in self.jobs:
             raise KeyError(f"unknown job {name!r}")
+        origin = current_origin()  # the enqueuing request's id and trace, for the job's logs and span
         if not self.run_immediately:
-            self._waiting.append((name, kwargs))
+            self._waiting.append((name, kwargs, origin))
             return True
-        task = asyncio.create_task(self._run(name, kwargs), name=f"job:{name}")
+        task = asyncio.create_task(self._run(name, kwargs, origin), name=f"job:{name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
 
-    async def _run(self, name: str, kwargs: dict[str, Any]) -> Any:
-        for attempt in range(1, self.max_tries + 1):
-            try:
-                return await self._attempt(name, kwargs, attempt)
-            except Exception:
-                log.exception("job %s failed (try %d of %d)", name, attempt, self.max_tries)
-                if attempt < self.max_tries:
-                    await asyncio.sleep(min(0.1 * 2**attempt, 5))
+    async def _run(self, name: str, kwargs: dict[str, Any], origin: dict[str, str]) -> Any:
+        with bound(origin.get("request_id"), name):  # the failure lines too
+            for attempt in range(1, self.max_tries + 1):
+                try:
+                    return await self._attempt(name, kwargs, attempt, origin)
+                except Exception:
+                    log.exception("job %s failed (try %d of %d)", name, attempt, self.max_tries)
+                    if attempt < self.max_tries:
+                        await asyncio.sleep(min(0.1 * 2**attempt, 5))
         return None
 
-    async def _attempt(self, name: str, kwargs: dict[str, Any], attempt: int) -> Any:
+    async def _attempt(self, name: str, kwargs: dict[str, Any], attempt: int, origin: dict[str, str]) -> Any:
         async with self._slots or nullcontext():
-            return await self.jobs[name]({**self.context, "job_try": attempt}, **kwargs)
+            context = {**self.context, "job_try": attempt}
+            return await run_in_origin(self.jobs[name], context, name, origin, kwargs)
 
     async def drain(self) -> None:
         """Wait until every queued job (and any job those enqueue) has finished."""
         while self._tasks or self._waiting:
             if self._waiting:
-                name, kwargs = self._waiting.pop(0)
-                await self._run(name, kwargs)
+                name, kwargs, origin = self._waiting.pop(0)
+                await self._run(name, kwargs, origin)
             else:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
 

@@ -12,6 +12,8 @@ from service.db.engine import Database
 from service.jobs.queue import ArqQueue
 from service.jobs.registry import JOBS, PERIODIC
 from service.methodology.registry import load_registry
+from service.observability.origin import with_origin
+from service.observability.tracing import start_worker_tracing, stop_worker_tracing
 from service.settings import Settings
 
 
@@ -27,12 +29,15 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         )
         ctx["queue"] = ArqQueue(ctx["redis"], settings.jobs.queue_name)
         ctx["registry"] = load_registry()
+        start_worker_tracing(ctx)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        stop_worker_tracing(ctx)
         await ctx["database"].dispose()
 
     functions: list[Function] = [
-        func(job, name=name, max_tries=settings.jobs.max_tries) for name, job in JOBS.items()
+        func(with_origin(job, name), name=name, max_tries=settings.jobs.max_tries)
+        for name, job in JOBS.items()
     ]
     cron_jobs = [
         cron(

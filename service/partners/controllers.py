@@ -23,6 +23,7 @@ from service.identity.guards import provide_principal, requires
 from service.identity.principal import Principal, Role
 from service.identity.service import active_resident_id
 from service.identity.tokens import hash_token
+from service.observability.context import mark_caller
 from service.partners.auth import authenticate
 from service.partners.bindings import bind, create_link_token, unbind
 from service.partners.crypto import SecretBox
@@ -66,6 +67,7 @@ async def signed_partner(
         now,
         settings.partners.timestamp_tolerance_seconds,
     )
+    mark_caller(request.scope, "partner")  # the access line's caller kind
     request_print = fingerprint(
         request.method, request.url.path, request.scope.get("query_string", b""), body
     )
@@ -314,6 +316,7 @@ class OcpiCdrController(Controller):
     ) -> Response[dict[str, Any]]:
         services = request.app.state.services
         partner = await ocpi_partner(db_session, partner_id, request.headers.get("authorization", ""))
+        mark_caller(request.scope, "partner")
         cdr = _json(await request.body())
         if not isinstance(cdr, dict):
             raise Invalid("the body must be one CDR object", code="invalid_cdr")

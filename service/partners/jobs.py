@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from service.db.base import utcnow
 from service.jobs.context import JobContext
@@ -10,6 +11,8 @@ from service.jobs.queue import defer, unit_of_work
 from service.partners.ingest import PROCESS_JOB
 from service.partners.processing import process_events
 from service.partners.repository import PartnerRepository
+
+log = logging.getLogger("tanbi.partners")
 
 
 async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[str, int]:
@@ -23,6 +26,8 @@ async def process_partner_events(ctx: JobContext, event_ids: list[int]) -> dict[
             outcome = await process_events(session, ctx["settings"], ctx["registry"], chunk)
         for status, count in outcome.counts.items():
             counts[status] = counts.get(status, 0) + count
+    # With the enqueuing request's id (service/observability): a partner's batch can be followed to here.
+    log.info("processed %d partner events: %s", len(event_ids), counts)
     return counts
 
 
