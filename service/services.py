@@ -47,6 +47,7 @@ class Services:
             "database": self.database,
             "queue": self.queue,
             "registry": self.registry,
+            "tracing": self.extras.get("tracing"),
         }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from service.jobs.context import JobContext
 from service.jobs.registry import JOBS, PERIODIC
+from service.observability.origin import run_in_origin
 
 log = logging.getLogger("tanbi.jobs")
 
@@ -34,7 +35,8 @@ class PeriodicRunner:
             await asyncio.sleep(interval)
         while True:
             try:
-                await self.jobs[name]({**self.context, "job_try": 1})
+                # No request behind it: its lines name the job, its span starts a trace.
+                await run_in_origin(self.jobs[name], {**self.context, "job_try": 1}, name, {}, {})
             except Exception:
                 log.exception("periodic job %s failed; next run in %ss", name, interval)
             await asyncio.sleep(interval)

@@ -41,7 +41,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     ]
     cron_jobs = [
         cron(
-            JOBS[p.name],
+            with_origin(JOBS[p.name], p.name),
             name=f"cron:{p.name}",
             minute=p.minute,
             hour=p.hour,

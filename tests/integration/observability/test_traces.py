@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from service.app import create_app
+from service.jobs.periodic import PeriodicRunner
+from service.jobs.registry import PERIODIC
 from service.observability.tracing import Tracing, attach_tracing, tracing_from_environment
 from service.partners.admin import add_partner
 from service.partners.crypto import SecretBox
@@ -69,6 +72,24 @@ async def test_the_job_span_continues_the_request_trace_and_holds_its_sql(traced
     assert in_job, "the job's statements are spans under it"
     assert all(s.kind == SpanKind.CLIENT for s in in_job)
     assert _children(spans, request), "the request's own statements are spans under the request"
+
+
+async def test_a_periodic_job_run_is_a_span_holding_its_sql(traced) -> None:  # type: ignore[no-untyped-def]
+    _, services, exporter = traced
+    exporter.clear()
+    runner = PeriodicRunner(services.job_context)
+    runner.start(just_ran={p.name for p in PERIODIC} - {"fold_rollups"})  # only fold_rollups runs now
+    try:
+        for _ in range(100):
+            jobs = [s for s in exporter.get_finished_spans() if s.name == "job fold_rollups"]
+            if jobs:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await runner.stop()
+    [job] = jobs
+    assert job.parent is None, "no request behind it: it starts its own trace"
+    assert _children(exporter.get_finished_spans(), job)
 
 
 def _children(spans: tuple[ReadableSpan, ...], parent: ReadableSpan) -> list[ReadableSpan]:
