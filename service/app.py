@@ -41,6 +41,8 @@ from service.merchants.controllers import (
     ResidentOfferController,
 )
 from service.methodology.controllers import MethodologyController
+from service.metrics.endpoint import ApiMetrics
+from service.metrics.multiprocess import process_exited
 from service.notifications.controllers import MerchantNotificationController, NotificationController
 from service.observability.requests import observe_requests
 from service.partners.controllers import BindingController, OcpiCdrController, PartnerController
@@ -102,6 +104,7 @@ def create_app(
     transaction); ``periodic`` runs the periodic jobs in-process (default: in the embedded mode);
     ``extra_routes`` are mounted beside the product's routes (tests use it to provoke failures)."""
     run_periodic = settings.embedded if periodic is None else periodic
+    metrics = ApiMetrics(settings.metrics)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -112,18 +115,19 @@ def create_app(
             await stop_services(app.state.services)
 
     app = Litestar(
-        route_handlers=[*ROUTES, *extra_routes],
+        route_handlers=[*ROUTES, *metrics.routes, *extra_routes],
         lifespan=[lifespan],
         dependencies={
             "db_session": Provide(provide_db_session),
             "read_session": Provide(provide_read_session),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware],
-        before_send=[add_request_id_header, complete_allow],
+        middleware=[request_id_middleware, metrics.counter.middleware],
+        before_send=[add_request_id_header, complete_allow, metrics.counter.count_unmatched],
+        on_shutdown=[process_exited],
         before_request=refuse_unknown_query,
         request_max_body_size=MAX_BODY_BYTES,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics": metrics}),
         openapi_config=OpenAPIConfig(
             title="Tanbi (碳币) API",
             version=VERSION,

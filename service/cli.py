@@ -82,15 +82,19 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
             raise click.UsageError(
                 "--workers needs PostgreSQL (TANBI_DATABASE_URL); the embedded default runs one"
             )
-        uvicorn.run(
-            "service.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            **_logging(settings),
-            **_proxy_trust(settings),
-        )
+        from service.metrics.multiprocess import shared_folder
+
+        # Each process counts its own requests; the shared folder lets any of them answer for all.
+        with shared_folder():
+            uvicorn.run(
+                "service.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                **_logging(settings),
+                **_proxy_trust(settings),
+            )
         return
     uvicorn.run(create_app(settings), host=host, port=port, **_logging(settings), **_proxy_trust(settings))
 

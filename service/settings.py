@@ -207,6 +207,18 @@ class CitySettings(BaseModel):
         return {d.code for d in self.districts}
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus metrics (docs/operations.md, Metrics): the API's GET /metrics, off without a token."""
+
+    # Bearer token Prometheus sends to GET /metrics; None: the endpoint does not exist (404).
+    token: SecretStr | None = None
+    # The worker's own metrics port (prometheus_client's HTTP server); None: not served.
+    worker_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_host: str = "0.0.0.0"  # noqa: S104  # inside its container, reached by the scraper
+    # Figures read from the database at scrape time are reused for this long (scrape storms).
+    cache_seconds: float = Field(default=5.0, ge=0, le=300)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TANBI_", env_nested_delimiter="__", extra="ignore", validate_default=True
@@ -235,6 +247,7 @@ class Settings(BaseSettings):
     redeem: RedeemSettings = Field(default_factory=RedeemSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     city: CitySettings = Field(default_factory=CitySettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @field_validator("timezone")
     @classmethod

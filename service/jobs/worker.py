@@ -12,6 +12,8 @@ from service.db.engine import Database
 from service.jobs.queue import ArqQueue
 from service.jobs.registry import JOBS, PERIODIC
 from service.methodology.registry import load_registry
+from service.metrics.jobs import MetricsServer, instrumented
+from service.metrics.series import JobSeries
 from service.observability.origin import with_origin
 from service.observability.tracing import start_worker_tracing, stop_worker_tracing
 from service.settings import Settings
@@ -21,6 +23,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` built from ``settings`` (no module-level state)."""
     if not settings.redis_url:
         raise ValueError("the arq worker needs TANBI_REDIS_URL")
+    series = JobSeries()
+    jobs = instrumented(JOBS, series)
+    metrics_server = MetricsServer(settings.metrics, series)
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
@@ -30,18 +35,20 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         ctx["queue"] = ArqQueue(ctx["redis"], settings.jobs.queue_name)
         ctx["registry"] = load_registry()
         start_worker_tracing(ctx)
+        metrics_server.start()
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         stop_worker_tracing(ctx)
         await ctx["database"].dispose()
+        metrics_server.stop()
 
     functions: list[Function] = [
         func(with_origin(job, name), name=name, max_tries=settings.jobs.max_tries)
-        for name, job in JOBS.items()
+        for name, job in jobs.items()
     ]
     cron_jobs = [
         cron(
-            with_origin(JOBS[p.name], p.name),
+            with_origin(jobs[p.name], p.name),
             name=f"cron:{p.name}",
             minute=p.minute,
             hour=p.hour,
