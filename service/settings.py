@@ -226,6 +226,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # A PostgreSQL streaming replica of database_url for the city's reads and the public registry
+    # (service/db/replica.py); None: everything reads the primary.
+    database_read_url: str | None = None
     redis_url: str | None = None
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)
