@@ -79,7 +79,7 @@ async def retirements(session: AsyncSession) -> list[tuple[Retirement, SerialBlo
         .join(SerialBlock, SerialBlock.id == Retirement.block_id)
         .order_by(Retirement.id.desc())
     )
-    return [(r, b) for r, b in rows.tuples().all()]
+    return [(r, b) for r, b in rows.all()]
 
 
 async def retirement(session: AsyncSession, retirement_id: int) -> tuple[Retirement, SerialBlock]:

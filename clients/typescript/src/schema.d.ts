@@ -5721,6 +5721,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5806,6 +5808,8 @@ export interface operations {
                 headers: {
                     /** @description attachment; filename="reductions-<from>-<to>.csv": the file name to save the CSV as */
                     "content-disposition"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5882,6 +5886,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5956,6 +5962,8 @@ export interface operations {
                 headers: {
                     /** @description attachment; filename="summary.csv": the file name to save the CSV as */
                     "content-disposition"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11686,6 +11694,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11726,6 +11736,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11901,6 +11913,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11956,6 +11970,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12200,6 +12216,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12591,6 +12609,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12764,6 +12784,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12940,6 +12962,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12995,6 +13019,8 @@ export interface operations {
             200: {
                 headers: {
                     "cache-control"?: string;
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13186,6 +13212,8 @@ export interface operations {
             /** @description Request fulfilled, document follows */
             200: {
                 headers: {
+                    /** @description present when the answer was read from the read replica (TANBI_DATABASE_READ_URL): how many seconds it was behind the primary (0: caught up) */
+                    "x-replica-lag-seconds"?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
