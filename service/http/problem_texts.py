@@ -261,6 +261,20 @@ BY_STATUS: dict[int, tuple[str, str]] = {
 SEPARATORS = ("：", ":", "（", "(", "，", ",", "；", ";")
 
 
+# `tanbi keys` (service/keys/rotation.py): an operator's command, never an HTTP answer, but its refusals
+# are problems like any other.
+TEXTS |= {
+    "unknown_kid": ("没有这个 JWT 密钥编号", "there is no JWT key with this kid"),
+    "active_kid": (
+        "该密钥正在签发新令牌：先轮换，再删除",
+        "this kid signs new tokens: rotate first, then drop it",
+    ),
+    "undecryptable": (
+        "有数据用当前和新的加密密钥都无法解开，未做任何更改",
+        "a value opens with neither the current nor the new secrets key; nothing was changed",
+    ),
+}
+
 # The registry keeps its texts beside its code.
 from service.registry.problems import TEXTS as REGISTRY_TEXTS  # noqa: E402
 

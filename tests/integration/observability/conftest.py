@@ -40,6 +40,12 @@ def json_logs() -> Iterator[JsonLines]:
     """Every record of every logger, DEBUG and up, as the JSON lines production would write."""
     handler, root = JsonLines(), logging.getLogger()
     level = root.level
+    # A test before this one may have configured logging as `tanbi worker` does (the access log not
+    # propagating, loggers of the time disabled): every line must reach the root's handler here.
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    saved = [(lg, lg.disabled, lg.propagate) for lg in loggers]
+    for logger in loggers:
+        logger.disabled, logger.propagate = False, True
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
@@ -47,3 +53,5 @@ def json_logs() -> Iterator[JsonLines]:
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        for logger, disabled, propagate in saved:
+            logger.disabled, logger.propagate = disabled, propagate
