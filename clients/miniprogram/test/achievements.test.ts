@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TanbiClient } from "@tanbi/client";
-import { DEMO_PHONES, server, signedIn } from "./session.js";
+import { DEMO_PHONES, newPhone, server, serviceAs, signedIn } from "./session.js";
 import { builtLib } from "./wx.js";
 
 const PHONE = DEMO_PHONES[1];
-
-/** The service's own answers for the resident, to hold the page to. */
-async function api(language?: string): Promise<TanbiClient> {
-  const { baseUrl } = await server();
-  const client = new TanbiClient({ baseUrl, language });
-  await client.signInDev(PHONE);
-  return client;
-}
 
 describe("成就", () => {
   it("shows the level, lifetime grams, trees, the district's rank, the medals and this year's report", async () => {
@@ -20,7 +11,7 @@ describe("成就", () => {
     const page = await wx.open("pages/achievements/index");
     assert.equal(page.data.error, "");
     const year = new Date().getFullYear();
-    const client = await api();
+    const client = await serviceAs(PHONE);
     const [mine, report] = await Promise.all([client.achievements(), client.yearReport(year)]);
     assert.equal(wx.titles.at(-1), "成就");
     assert.equal(page.data.level, mine.level.zh);
@@ -52,7 +43,7 @@ describe("成就", () => {
     const wx = await signedIn(PHONE);
     const page = await wx.open("pages/achievements/index");
     const year = page.data.thisYear as number;
-    const lastYear = await (await api()).yearReport(year - 1);
+    const lastYear = await (await serviceAs(PHONE)).yearReport(year - 1);
     assert.equal(await page.chooseYear(wx.tap({ year: year - 1 })), true);
     assert.equal(page.data.error, "");
     assert.equal(page.data.year, year - 1);
@@ -71,7 +62,7 @@ describe("成就", () => {
   });
 
   it("for a new resident without a district: asks for one, every medal not yet earned, an empty report", async () => {
-    const wx = await signedIn(`1390000${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`);
+    const wx = await signedIn(newPhone());
     const page = await wx.open("pages/achievements/index");
     assert.equal(page.data.error, "");
     assert.equal(page.data.standing, "在「我的」中选择所在街道/乡镇，查看排名");
@@ -84,7 +75,7 @@ describe("成就", () => {
   it("in English where WeChat is in English", async () => {
     const wx = await signedIn(PHONE, "en");
     const page = await wx.open("pages/achievements/index");
-    const client = await api("en");
+    const client = await serviceAs(PHONE, "en");
     const [mine, report] = await Promise.all([client.achievements(), client.yearReport(page.data.thisYear)]);
     assert.equal(page.data.level, mine.level.en);
     assert.equal(page.data.standing, `Ahead of ${mine.district.percentile}% of residents in ${mine.district.en}`);

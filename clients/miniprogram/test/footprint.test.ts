@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TanbiClient } from "@tanbi/client";
-import { DEMO_PHONES, server, signedIn } from "./session.js";
+import { DEMO_PHONES, serviceAs, signedIn } from "./session.js";
 import { builtLib } from "./wx.js";
 
 const PHONE = DEMO_PHONES[0];
-
-async function api() {
-  const client = new TanbiClient({ baseUrl: (await server()).baseUrl });
-  await client.signInDev(PHONE);
-  return client;
-}
 
 describe("足迹", () => {
   it("lists the actions as the service has them, newest first, and pages on with onReachBottom", async () => {
@@ -18,7 +11,7 @@ describe("足迹", () => {
     const footprint = await wx.open("pages/footprint/index");
     assert.equal(footprint.data.error, "");
     const expected = [];
-    for await (const action of (await api()).allActions({ limit: 50 })) expected.push(action);
+    for await (const action of (await serviceAs(PHONE)).allActions({ limit: 50 })) expected.push(action);
     assert.ok(expected.length > 20, "the demo resident has more than one page");
     assert.equal(footprint.data.items.length, 20);
     assert.equal(footprint.data.done, false);
@@ -34,7 +27,7 @@ describe("足迹", () => {
 
   it("opens the action a notification points at (?action=<id>), and toggles it on a tap", async () => {
     const wx = await signedIn(PHONE);
-    const [second] = (await (await api()).actions({ limit: 2 })).items.slice(1);
+    const [second] = (await (await serviceAs(PHONE)).actions({ limit: 2 })).items.slice(1);
     assert.ok(second);
     const footprint = await wx.open("pages/footprint/index", { action: String(second.id) });
     const opened = footprint.data.items.filter((r: { open: boolean }) => r.open);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TanbiClient } from "@tanbi/client";
-import { DEMO_PHONES, server, signedIn } from "./session.js";
+import type { TanbiClient } from "@tanbi/client";
+import { DEMO_PHONES, serviceAs, signedIn } from "./session.js";
 import { builtLib } from "./wx.js";
 
 interface Row {
@@ -12,13 +12,6 @@ interface Row {
   actionId: number;
 }
 
-/** The service's own answers for the resident, to hold the page to. */
-async function api(phone: string): Promise<TanbiClient> {
-  const { baseUrl } = await server();
-  const client = new TanbiClient({ baseUrl });
-  await client.signInDev(phone);
-  return client;
-}
 
 async function everyNotice(client: TanbiClient) {
   const all = [];
@@ -26,22 +19,15 @@ async function everyNotice(client: TanbiClient) {
   return all;
 }
 
-/** Signed in through 登录, with its toast and its switch to 首页 forgotten, so a test sees only its page's. */
-async function signedInQuietly(phone: string, language?: string) {
-  const wx = await signedIn(phone, language);
-  wx.toasts.length = 0;
-  wx.navigations.length = 0;
-  return wx;
-}
 
 describe("消息", () => {
   it("shows the inbox newest first, paged as the resident scrolls, with the unread count", async () => {
     const phone = DEMO_PHONES[1];
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const inbox = await wx.open("pages/inbox/index");
     assert.equal(inbox.data.error, "");
     assert.equal(wx.titles.at(-1), "消息");
-    const client = await api(phone);
+    const client = await serviceAs(phone);
     const [first, all] = await Promise.all([client.notifications({ limit: 10 }), everyNotice(client)]);
     assert.ok(all.length > 10, "the demo inbox is longer than a page");
     assert.equal(inbox.data.unread, first.unread);
@@ -60,7 +46,7 @@ describe("消息", () => {
   });
 
   it("opens a rejected action on 足迹; a notice without an action opens nothing", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[1]);
+    const wx = await signedIn(DEMO_PHONES[1]);
     const inbox = await wx.open("pages/inbox/index");
     const rejection = inbox.data.items.find((r: Row) => r.actionId > 0) as Row | undefined;
     const other = inbox.data.items.find((r: Row) => r.actionId === 0) as Row | undefined;
@@ -72,9 +58,9 @@ describe("消息", () => {
   });
 
   it("without WeChat templates on the service, says subscribing is unavailable and asks nothing", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[1]);
+    const wx = await signedIn(DEMO_PHONES[1]);
     const inbox = await wx.open("pages/inbox/index");
-    const { templates } = await (await api(DEMO_PHONES[1])).notificationSubscriptions();
+    const { templates } = await (await serviceAs(DEMO_PHONES[1])).notificationSubscriptions();
     assert.deepEqual(templates, []);
     assert.deepEqual(inbox.data.templates, []);
     assert.equal(inbox.data.t.subscribeUnavailable, "此服务未开通微信订阅消息");
@@ -87,7 +73,7 @@ describe("消息", () => {
   it("subscribing posts an accepted template to the service and shows its refusal of one it does not have", async () => {
     // The demo has no templates: one is put on the page as a WeChat-configured service would list it, so the
     // opt-in reaches the service, which refuses a template it does not have.
-    const wx = await signedInQuietly(DEMO_PHONES[1]);
+    const wx = await signedIn(DEMO_PHONES[1]);
     const inbox = await wx.open("pages/inbox/index");
     inbox.setData({ templates: [{ template: "tmpl-credits", kind: "credits", remaining: 0 }] });
     const before = wx.requests.length;
@@ -103,9 +89,9 @@ describe("消息", () => {
 
   it("marks everything read: the count drops to 0 and the service agrees", async () => {
     const phone = DEMO_PHONES[2];
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const inbox = await wx.open("pages/inbox/index");
-    const client = await api(phone);
+    const client = await serviceAs(phone);
     assert.ok((await client.notifications({ limit: 1 })).unread > 0, "the demo inbox starts unread");
     assert.equal(await inbox.markAllRead(), true);
     assert.equal(inbox.data.error, "");
@@ -120,9 +106,9 @@ describe("消息", () => {
 
   it("in English where WeChat is in English", async () => {
     const phone = DEMO_PHONES[1];
-    const wx = await signedInQuietly(phone, "en");
+    const wx = await signedIn(phone, "en");
     const inbox = await wx.open("pages/inbox/index");
-    const first = await (await api(phone)).notifications({ limit: 10 });
+    const first = await (await serviceAs(phone)).notifications({ limit: 10 });
     assert.equal(wx.titles.at(-1), "Messages");
     assert.equal(inbox.data.unreadText, `${first.unread} unread`);
     assert.deepEqual(
@@ -133,7 +119,7 @@ describe("消息", () => {
   });
 
   it("says the network is down when the service cannot be reached", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[1]);
+    const wx = await signedIn(DEMO_PHONES[1]);
     wx.setStorageSync("tanbi.baseUrl", "http://127.0.0.1:9");
     builtLib().resetClient();
     const inbox = await wx.open("pages/inbox/index");

@@ -1,37 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TanbiClient, type Tokens } from "@tanbi/client";
-import { DEMO_PHONES, server, signedIn } from "./session.js";
+import type { Tokens } from "@tanbi/client";
+import { DEMO_PHONES, newPhone, server, serviceAs, signedIn } from "./session.js";
 import { builtLib } from "./wx.js";
 
-/** A phone no demo resident has: the dev sign-in creates its resident, whose account a test may change or delete. */
-function newPhone(): string {
-  return `1390000${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
-}
 
-async function api(phone: string): Promise<TanbiClient> {
-  const { baseUrl } = await server();
-  const client = new TanbiClient({ baseUrl });
-  await client.signInDev(phone);
-  return client;
-}
 
-/** Signed in through 登录, with its toast and its switch to 首页 forgotten, so a test sees only its page's. */
-async function signedInQuietly(phone: string, language?: string) {
-  const wx = await signedIn(phone, language);
-  wx.toasts.length = 0;
-  wx.navigations.length = 0;
-  return wx;
-}
 
 describe("我的", () => {
   it("shows the resident's district among the city's, and the language in use", async () => {
     const phone = DEMO_PHONES[2];
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const page = await wx.open("pages/me/index");
     assert.equal(page.data.error, "");
     assert.equal(wx.titles.at(-1), "我的");
-    const client = await api(phone);
+    const client = await serviceAs(phone);
     const [me, { districts }] = await Promise.all([client.me(), client.districts()]);
     assert.ok(me.district);
     assert.deepEqual(page.data.districtNames, districts.map((d) => d.zh));
@@ -45,22 +28,22 @@ describe("我的", () => {
 
   it("gives and withdraws consent to pooling on its switch, as the service records it", async () => {
     const phone = newPhone();
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const page = await wx.open("pages/me/index");
     assert.equal(page.data.pooling, false);
     assert.equal(await page.onPooling({ detail: { value: true } }), true);
-    const me = await (await api(phone)).me();
+    const me = await (await serviceAs(phone)).me();
     assert.ok(me.pooling_consent_since);
     assert.equal(page.data.pooling, true);
     assert.match(page.data.poolingSince, /^\d{4}-\d{2}-\d{2} 起已同意$/);
     assert.equal(await page.onPooling({ detail: { value: false } }), true);
-    assert.equal((await (await api(phone)).me()).pooling_consent_since, null);
+    assert.equal((await (await serviceAs(phone)).me()).pooling_consent_since, null);
     assert.equal(page.data.pooling, false);
   });
 
   it("saves the district chosen on the picker", async () => {
     const phone = newPhone();
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const page = await wx.open("pages/me/index");
     assert.equal(page.data.districtIndex, -1);
     assert.equal(page.data.districtName, "请选择");
@@ -71,18 +54,18 @@ describe("我的", () => {
     assert.deepEqual(wx.toasts, ["已保存"]);
     assert.equal(page.data.districtIndex, index);
     assert.equal(page.data.districtName, page.data.districtNames[index]);
-    assert.equal((await (await api(phone)).me()).district, code);
+    assert.equal((await (await serviceAs(phone)).me()).district, code);
   });
 
   it("switches the language: texts, tab bar and the service's answers follow; back to WeChat's", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[2]);
+    const wx = await signedIn(DEMO_PHONES[2]);
     const page = await wx.open("pages/me/index");
     page.chooseLang(wx.tap({ choice: "en" }));
     assert.equal(wx.getStorageSync("tanbi.lang"), "en");
     assert.equal(page.data.t.signOut, "Sign out");
     assert.equal(wx.titles.at(-1), "Me");
     assert.deepEqual([...wx.tabTexts.values()], ["Home", "Footprint", "Rewards", "Messages", "Me"]);
-    const { districts } = await (await api(DEMO_PHONES[2])).districts();
+    const { districts } = await (await serviceAs(DEMO_PHONES[2])).districts();
     assert.deepEqual(page.data.districtNames, districts.map((d) => d.en));
     assert.equal(page.data.langs[2].chosen, true);
     // The next request asks for English: a problem's detail comes back in English.
@@ -97,7 +80,7 @@ describe("我的", () => {
   });
 
   it("signs out: the tokens are gone, the service refuses the refresh token, and the app starts over", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[2]);
+    const wx = await signedIn(DEMO_PHONES[2]);
     const page = await wx.open("pages/me/index");
     const tokens = wx.getStorageSync("tanbi.tokens") as Tokens;
     assert.equal(await page.signOut(), true);
@@ -114,7 +97,7 @@ describe("我的", () => {
 
   it("keeps the account when the resident answers no to deleting it", async () => {
     const phone = newPhone();
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const page = await wx.open("pages/me/index");
     wx.modalAnswers.push(false);
     assert.equal(await page.deleteAccount(), false);
@@ -128,7 +111,7 @@ describe("我的", () => {
 
   it("deletes the account on yes: tokens gone, the service refuses the old access token as account_deleted", async () => {
     const phone = newPhone();
-    const wx = await signedInQuietly(phone);
+    const wx = await signedIn(phone);
     const page = await wx.open("pages/me/index");
     const tokens = wx.getStorageSync("tanbi.tokens") as Tokens;
     wx.modalAnswers.push(true);
@@ -144,7 +127,7 @@ describe("我的", () => {
   });
 
   it("says the network is down when the service cannot be reached", async () => {
-    const wx = await signedInQuietly(DEMO_PHONES[2]);
+    const wx = await signedIn(DEMO_PHONES[2]);
     wx.setStorageSync("tanbi.baseUrl", "http://127.0.0.1:9");
     builtLib().resetClient();
     const page = await wx.open("pages/me/index");

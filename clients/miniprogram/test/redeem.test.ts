@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TanbiClient } from "@tanbi/client";
 import { readQr } from "./qr.js";
-import { DEMO_PHONES, server, signedIn } from "./session.js";
+import { DEMO_PHONES, newPhone, serviceAs, signedIn } from "./session.js";
 
 const PHONE = DEMO_PHONES[0];
-
-async function api(phone: string = PHONE) {
-  const client = new TanbiClient({ baseUrl: (await server()).baseUrl });
-  await client.signInDev(phone);
-  return client;
-}
 
 describe("兑换", () => {
   it("lists the offers with their merchant and distance, nearest first, when the resident shares a location", async () => {
     const wx = await signedIn(PHONE);
-    const offers = (await (await api()).offers({ limit: 50 })).items;
+    const offers = (await (await serviceAs(PHONE)).offers({ limit: 50 })).items;
     const located = offers.find((o) => o.merchant.location);
     assert.ok(located, "a demo merchant with a location");
     wx.location = { latitude: located.merchant.location!.lat, longitude: located.merchant.location!.lng };
@@ -37,7 +30,7 @@ describe("兑换", () => {
 
   it("returns a held voucher after asking: its coins come back", async () => {
     const wx = await signedIn(PHONE);
-    const client = await api();
+    const client = await serviceAs(PHONE);
     const redeem = await wx.open("pages/redeem/index");
     const wallet = await client.wallet();
     const offer = redeem.data.offers.find((o: { soldOut: boolean; price: number }) => !o.soldOut && o.price <= wallet.available);
@@ -52,7 +45,7 @@ describe("兑换", () => {
   });
 
   it("a claim the resident declines sends nothing; one they cannot afford says so in Chinese and holds nothing", async () => {
-    const phone = `1390000${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
+    const phone = newPhone();
     const wx = await signedIn(phone);
     const redeem = await wx.open("pages/redeem/index");
     const offer = redeem.data.offers.find((o: { soldOut: boolean }) => !o.soldOut);
@@ -65,7 +58,7 @@ describe("兑换", () => {
     assert.equal(redeem.data.error, "可用碳币不足");
     assert.equal(wx.toasts.at(-1), "可用碳币不足");
     assert.equal(redeem.data.tab, "offers");
-    const wallet = await (await api(phone)).wallet();
+    const wallet = await (await serviceAs(phone)).wallet();
     assert.equal(wallet.held, 0);
   });
 

@@ -1,5 +1,6 @@
 // What the page tests share: the run's server, and signing in through the pages as a resident would.
 import assert from "node:assert/strict";
+import { TanbiClient } from "@tanbi/client";
 import { server as runServer, type Server } from "../../typescript/test/harness.js";
 import { installWx, type FakeWx } from "./wx.js";
 
@@ -37,4 +38,16 @@ export async function signedIn(phone: string, language = "zh_CN"): Promise<FakeW
   wx.toasts.length = 0;
   wx.titles.length = 0;
   return wx;
+}
+
+/** A phone no demo resident has: the dev sign-in creates its resident, whose account a test may change or delete. */
+export function newPhone(): string {
+  return `1390000${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
+}
+
+/** The service's own answers for a resident, to hold a page to: a client signed in as ``phone``. */
+export async function serviceAs(phone: string, language?: string): Promise<TanbiClient> {
+  const client = new TanbiClient({ baseUrl: (await server()).baseUrl, language });
+  await client.signInDev(phone);
+  return client;
 }
