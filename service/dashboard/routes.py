@@ -31,12 +31,17 @@ SECURITY_HEADERS = {
 
 @get("/dashboard", include_in_schema=False, sync_to_thread=False)
 def dashboard() -> Response[bytes]:
-    return Response(_page(), media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    return html_page("index.html")
+
+
+def html_page(name: str) -> Response[bytes]:
+    """One of the static HTML pages, under the dashboard's security headers."""
+    return Response(_read(name), media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 
 @cache
-def _page() -> bytes:
-    return (STATIC / "index.html").read_bytes()
+def _read(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
 
 
 async def _secure(response: Response) -> Response:  # type: ignore[type-arg]
