@@ -56,14 +56,20 @@ class Report:
         }
 
     def as_text(self) -> str:
-        lines = [f"ledger: {self.accounts} accounts, {self.transfers} transfers"]
-        for check in self.checks:
-            lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.description}")
-            lines.extend(f"    {m}" for m in check.mismatches)
-            if check.count > len(check.mismatches):
-                lines.append(f"    ... and {check.count - len(check.mismatches)} more")
-        lines.append("ledger verify: " + ("OK" if self.ok else "MISMATCH"))
-        return "\n".join(lines)
+        heading = f"ledger: {self.accounts} accounts, {self.transfers} transfers"
+        return report_text("ledger", heading, self.checks)
+
+
+def report_text(name: str, heading: str, checks: list[Check]) -> str:
+    """A verification report for a person: each check, its listed mismatches, and the verdict."""
+    lines = [heading]
+    for check in checks:
+        lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.description}")
+        lines.extend(f"    {m}" for m in check.mismatches)
+        if check.count > len(check.mismatches):
+            lines.append(f"    ... and {check.count - len(check.mismatches)} more")
+    lines.append(f"{name} verify: " + ("OK" if all(check.ok for check in checks) else "MISMATCH"))
+    return "\n".join(lines)
 
 
 CheckFunction = Callable[[AsyncSession], Awaitable[Check]]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.ledger.verify import Check, record
+from service.ledger.verify import Check, record, report_text
 from service.registry.arithmetic import pool, units_to_cancel
 from service.registry.batches import manifest, manifest_rows
 from service.registry.models import (
@@ -47,12 +47,8 @@ class RegistryReport:
         }
 
     def as_text(self) -> str:
-        lines = [f"registry: {self.batches} batches, {self.blocks} serial blocks"]
-        for check in self.checks:
-            lines.append(f"[{'ok' if check.ok else 'FAIL'}] {check.description}")
-            lines.extend(f"    {m}" for m in check.mismatches)
-        lines.append("registry verify: " + ("OK" if self.ok else "MISMATCH"))
-        return "\n".join(lines)
+        heading = f"registry: {self.batches} batches, {self.blocks} serial blocks"
+        return report_text("registry", heading, self.checks)
 
 
 @dataclass
