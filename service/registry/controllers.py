@@ -195,12 +195,7 @@ class RegistryController(Controller):
             _actor(principal),
             utcnow(),
         )
-        made = [
-            b
-            for op, blocks in await reads.operations(db_session, data.batch_id)
-            if op.id == sale.id
-            for b in blocks
-        ]
+        made = await reads.made_by(db_session, sale.id)
         return operation_out(sale, made, await _labels(request, db_session))
 
     @post(

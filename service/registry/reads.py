@@ -73,6 +73,12 @@ async def operations(
     return [(op, made[op.id]) for op in ops]
 
 
+async def made_by(session: AsyncSession, operation_id: int) -> list[SerialBlock]:
+    """The blocks one operation made (not the batch's every operation and block)."""
+    stmt = sa.select(SerialBlock).where(SerialBlock.operation_id == operation_id).order_by(SerialBlock.first)
+    return list(await session.scalars(stmt))
+
+
 async def retirements(session: AsyncSession) -> list[tuple[Retirement, SerialBlock]]:
     rows = await session.execute(
         sa.select(Retirement, SerialBlock)
