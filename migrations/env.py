@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
+from service.db import partitions
 from service.db.engine import create_engine
 from service.db.registry import metadata
 
@@ -20,7 +21,8 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        compare_server_default=True,
+        compare_server_default=partitions.compare_server_default,
+        include_object=partitions.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

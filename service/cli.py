@@ -188,14 +188,14 @@ def ledger_verify(as_json: bool) -> None:
 
 
 async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
-    from service.actions.carry import carry_chain
+    from service.actions.keys import CREDIT_PATH_CHECKS
     from service.db.engine import Database
     from service.ledger.verify import verify_ledger
 
     database = Database.from_url(settings.resolved_database_url)
     try:
         async with database.session() as session:
-            return await verify_ledger(session, carry_chain)
+            return await verify_ledger(session, *CREDIT_PATH_CHECKS)
     finally:
         await database.dispose()
 

@@ -102,6 +102,8 @@ class JobSettings(BaseModel):
     rollup_fold_seconds: int = Field(default=10, ge=1)
     # How often the embedded runner sends due WeChat subscribe messages (the worker: every minute).
     subscribe_send_seconds: int = Field(default=60, ge=1)
+    # How often the embedded runner creates the coming months' partitions (the worker: daily). SQLite: no-op.
+    partition_seconds: int = Field(default=86400, ge=1)
 
 
 class WechatSettings(BaseModel):

@@ -26,6 +26,10 @@ class Action(Base):
         sa.Index("ix_actions_resident_id_occurred_at", "resident_id", "occurred_at"),
         sa.Index("ix_actions_methodology_id_occurred_at", "methodology_id", "occurred_at"),
         sa.Index("ix_actions_history_key_occurred_at", "history_key", "occurred_at"),
+        # Lookups only: uniqueness across months is action_keys' (service/db/partitions.py).
+        sa.Index("ix_actions_source_key", "source_key"),
+        sa.Index("ix_actions_transfer_id", "transfer_id"),
+        {"postgresql_partition_by": "RANGE (id)"},
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -36,8 +40,8 @@ class Action(Base):
     code_version: Mapped[str] = mapped_column(sa.String(32))
     params_version: Mapped[int] = mapped_column(sa.Integer)
     params_hash: Mapped[str] = mapped_column(sa.String(64))
-    # Idempotency of the credit path: one action per source key (e.g. "partner:3:event:abc").
-    source_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # Idempotency of the credit path: one action per source key (e.g. "partner:3:event:abc"); see ActionKey.
+    source_key: Mapped[str] = mapped_column(sa.String(200))
     occurred_at: Mapped[dt.datetime]
     history_key: Mapped[str | None] = mapped_column(sa.String(128))
     evidence: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
@@ -52,12 +56,23 @@ class Action(Base):
     # The methodology's breakdown plus the caps applied; and the facts the check was made with (replayable).
     breakdown: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     context: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     # The resident's district when the action was recorded: the city's roll-ups count it there.
     district: Mapped[str] = mapped_column(sa.String(32), default="unknown", server_default="unknown")
     # When the credit was reversed (e.g. a credit CDR): the roll-ups no longer count the action.
     reversed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ActionKey(Base):
+    """What must be unique across every month of the partitioned ``actions``: one action per source key,
+    one action per credit transfer. Written by the database's triggers on ``actions``, never by the code."""
+
+    __tablename__ = "action_keys"
+
+    source_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"))
+    transfer_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
 
 
 class Occupancy(Base):

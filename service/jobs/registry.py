@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.city import jobs as city_jobs
+from service.db import maintenance
 from service.jobs.queue import JobFunction
 from service.ledger import jobs as ledger_jobs
 from service.merchants import jobs as merchant_jobs
@@ -30,6 +31,7 @@ JOBS: dict[str, JobFunction] = {
     "publish_city": city_jobs.publish_city,
     "fold_rollups": city_jobs.fold_rollups,
     "send_subscribe_messages": notification_jobs.send_subscribe_messages,
+    "ensure_partitions": maintenance.ensure_partitions,
 }
 
 PERIODIC: tuple[Periodic, ...] = (
@@ -45,4 +47,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("publish_city", minute=set(range(0, 60, 5)), hour=None, setting="city_publish_seconds"),
     # WeChat subscribe messages: planned from the derived notices and sent, each at most once, every minute.
     Periodic("send_subscribe_messages", minute=None, hour=None, setting="subscribe_send_seconds"),
+    # Monthly partitions (PostgreSQL): three months are kept ahead, so a daily run at 03:17 UTC is plenty.
+    Periodic("ensure_partitions", minute={17}, hour={3}, setting="partition_seconds"),
 )

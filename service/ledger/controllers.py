@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.actions.carry import carry_chain
+from service.actions.keys import CREDIT_PATH_CHECKS
 from service.errors import NotFound
 from service.identity.guards import requires
 from service.identity.principal import Role
@@ -27,7 +27,7 @@ class LedgerController(Controller):
 
     @get("/verify", operation_id="ledger_verify", summary="Check every ledger invariant now")
     async def verify(self, db_session: NamedDependency[AsyncSession]) -> VerifyReportOut:
-        report = await verify_ledger(db_session, carry_chain)
+        report = await verify_ledger(db_session, *CREDIT_PATH_CHECKS)
         return VerifyReportOut.model_validate(report.as_dict())
 
     @get("/accounts/{account_id:int}", operation_id="ledger_account_get", summary="One account's balances")

@@ -83,6 +83,11 @@ class Transfer(Base):
     __table_args__ = (
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
+        # Lookups only: uniqueness across months is transfer_keys' (service/db/partitions.py).
+        sa.Index("ix_transfers_idempotency_key", "idempotency_key"),
+        sa.Index("ix_transfers_reverses_id", "reverses_id"),
+        sa.Index("ix_transfers_hold_id", "hold_id"),
+        {"postgresql_partition_by": "RANGE (id)"},
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -91,11 +96,24 @@ class Transfer(Base):
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     kind: Mapped[str] = mapped_column(sa.String(32))
     reference: Mapped[str | None] = mapped_column(sa.String(200))
-    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    # A reversal points at what it reverses; unique, so nothing is reversed twice.
-    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
-    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200))
+    # A reversal points at what it reverses; unique (in TransferKey), so nothing is reversed twice.
+    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TransferKey(Base):
+    """What must be unique across every month of the partitioned ``transfers``: an idempotency key, the
+    transfer a reversal reverses, the hold a transfer settles. Written by the database's trigger on
+    ``transfers``, never by the code."""
+
+    __tablename__ = "transfer_keys"
+
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"))
+    reverses_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
+    hold_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
 
 
 class Hold(Base):

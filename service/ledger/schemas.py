@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from service.ledger.models import AccountKind
 
-# The checks service/ledger/verify.py runs (and grams_carry_over, service/actions/carry.py, which the route
+# The checks service/ledger/verify.py runs (and the credit path's, service/actions/keys.py, which the route
 # and the CLI add); a new check must be added here, or the report cannot be read.
 CheckName = Literal[
     "balances_sum_to_zero",
@@ -17,8 +17,10 @@ CheckName = Literal[
     "held_matches_holds",
     "lots_match_wallets",
     "transfers_have_idempotency_records",
+    "transfers_match_their_keys",
     "projects_never_debited",
     "grams_carry_over",
+    "replay_guards_hold",
 ]
 
 

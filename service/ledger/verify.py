@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.ledger.models import Account, AccountKind, Hold, HoldStatus, IdempotencyRecord, Lot, Transfer
+from service.ledger.models import (
+    Account,
+    AccountKind,
+    Hold,
+    HoldStatus,
+    IdempotencyRecord,
+    Lot,
+    Transfer,
+    TransferKey,
+)
 
 MAX_LISTED = 20  # mismatches listed per check; the count is always exact
 
@@ -83,6 +92,7 @@ async def verify_ledger(session: AsyncSession, *more: CheckFunction) -> Report:
         await _held_matches_pending_holds(session),
         await _lots_match_wallets(session),
         await _transfers_have_idempotency_records(session),
+        await _transfers_match_their_keys(session),
         await _projects_never_debited(session),
         *[await check(session) for check in more],
     ]
@@ -191,6 +201,30 @@ async def _transfers_have_idempotency_records(session: AsyncSession) -> Check:
     )
     for transfer_id, key in await session.execute(stmt):
         record(check, f"transfer {transfer_id}: no idempotency record for key {key!r}")
+    return check
+
+
+async def _transfers_match_their_keys(session: AsyncSession) -> Check:
+    """transfer_keys is where a key, a reversal and a hold are unique across months: it must say what the
+    transfers say, row for row, or a duplicate could slip past it."""
+    check = Check("transfers_match_their_keys", "transfer_keys holds each transfer's key, reversal and hold")
+    key = TransferKey
+    same = sa.and_(
+        key.transfer_id == Transfer.id,
+        key.idempotency_key == Transfer.idempotency_key,
+        key.reverses_id.is_not_distinct_from(Transfer.reverses_id),
+        key.hold_id.is_not_distinct_from(Transfer.hold_id),
+    )
+    missing = (
+        sa.select(Transfer.id, Transfer.idempotency_key).outerjoin(key, same).where(key.transfer_id.is_(None))
+    )
+    for transfer_id, idempotency_key in await session.execute(missing.order_by(Transfer.id)):
+        record(check, f"transfer {transfer_id}: transfer_keys lacks its key {idempotency_key!r} as it stands")
+    stray = (
+        sa.select(key.idempotency_key, key.transfer_id).outerjoin(Transfer, same).where(Transfer.id.is_(None))
+    )
+    for idempotency_key, transfer_id in await session.execute(stray.order_by(key.transfer_id)):
+        record(check, f"transfer_keys {idempotency_key!r}: transfer {transfer_id} does not stand so")
     return check
 
 

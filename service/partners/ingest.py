@@ -22,7 +22,7 @@ from service.jobs.queue import defer
 from service.methodology.identifiers import PreHashed, hash_identifiers
 from service.methodology.registry import Registry
 from service.partners.deliveries import answer
-from service.partners.models import EventStatus, Partner, PartnerEvent
+from service.partners.models import EventStatus, Partner, PartnerEvent, PartnerEventKey
 from service.partners.repository import PartnerRepository
 from service.partners.schemas import Batch, EventAck, EventIn
 
@@ -141,13 +141,26 @@ class Ingest:
         return EventAck(id=event.id, status="accepted"), row
 
     async def _insert(self, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Insert, skipping ids a concurrent batch stored first; returns event_id -> row id of ours."""
+        """Insert, skipping ids a concurrent batch stored first; returns event_id -> row id of ours.
+
+        The key is claimed first, under an id drawn for the row: on a key another batch holds (committed or
+        not), ours is skipped there, and only the events whose keys we won are stored.
+        """
         if not rows:
             return {}
-        inserted = await dialect_for(self.session).insert(
-            table(PartnerEvent),
-            rows,
+        dialect = dialect_for(self.session)
+        ids = await dialect.next_ids(table(PartnerEvent), len(rows))
+        keys = [
+            {"partner_id": row["partner_id"], "event_id": row["event_id"], "partner_event_id": row_id}
+            for row, row_id in zip(rows, ids, strict=True)
+        ]
+        won = await dialect.insert(
+            table(PartnerEventKey),
+            keys,
             on_conflict="ON CONFLICT (partner_id, event_id) DO NOTHING",
-            returning=("event_id", "id"),
+            returning=("event_id", "partner_event_id"),
         )
-        return dict(inserted)  # type: ignore[arg-type]  # rows of (event_id, id)
+        inserted: dict[str, int] = dict(won)  # type: ignore[arg-type]  # rows of (event_id, id)
+        stored = [{**row, "id": inserted[row["event_id"]]} for row in rows if row["event_id"] in inserted]
+        await dialect.insert(table(PartnerEvent), stored)
+        return inserted

@@ -67,12 +67,14 @@ class PartnerEvent(Base):
 
     __tablename__ = "partner_events"
     __table_args__ = (
-        sa.UniqueConstraint("partner_id", "event_id"),
+        # Lookups only: an event id is unique per partner in partner_event_keys (service/db/partitions.py).
+        sa.Index("ix_partner_events_partner_id_event_id", "partner_id", "event_id"),
         sa.CheckConstraint(
             "status IN ('received', 'credited', 'rejected', 'unclaimed', 'failed')", name="status"
         ),
         sa.Index("ix_partner_events_status_received_at", "status", "received_at"),
         sa.Index("ix_partner_events_partner_id_subject_hash", "partner_id", "subject_hash"),
+        {"postgresql_partition_by": "RANGE (id)"},
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -93,6 +95,21 @@ class PartnerEvent(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[dt.datetime | None]
+
+
+class PartnerEventKey(Base):
+    """A partner's event id, unique across every month of the partitioned ``partner_events``: ingest claims
+    the key first (a concurrent batch's claim wins, ours is a duplicate), then stores the event under the
+    id the key names; a trigger refuses an event whose key does not name it."""
+
+    __tablename__ = "partner_event_keys"
+
+    partner_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    # Deferred: the key is claimed before its event row exists, in the same transaction.
+    partner_event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner_events.id", deferrable=True, initially="DEFERRED"), unique=True
+    )
 
 
 class Binding(Base):

@@ -16,6 +16,7 @@ from service.partners.models import (
     LinkToken,
     Partner,
     PartnerEvent,
+    PartnerEventKey,
     PartnerSecret,
     WebhookDelivery,
 )
@@ -61,19 +62,15 @@ class PartnerRepository:
         # new deployment's first minutes) PostgreSQL's planner filtered every stored event against the
         # whole array.
         keys = dialect_for(self.session).rows("k", {"event_id": sa.Text()}, [(e,) for e in event_ids])
-        stmt = sa.select(PartnerEvent.event_id).select_from(
+        stmt = sa.select(PartnerEventKey.event_id).select_from(
             keys.join(
-                PartnerEvent,
-                sa.and_(PartnerEvent.partner_id == partner_id, PartnerEvent.event_id == keys.c.event_id),
+                PartnerEventKey,
+                sa.and_(
+                    PartnerEventKey.partner_id == partner_id, PartnerEventKey.event_id == keys.c.event_id
+                ),
             )
         )
         return set((await self.session.scalars(stmt)).all())
-
-    async def insert_events(self, rows: list[dict[str, object]]) -> list[int]:
-        if not rows:
-            return []
-        stmt = sa.insert(PartnerEvent).returning(PartnerEvent.id)
-        return list((await self.session.scalars(stmt, rows)).all())
 
     async def event(self, partner_id: int, event_id: str) -> PartnerEvent | None:
         stmt = sa.select(PartnerEvent).where(

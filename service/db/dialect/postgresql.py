@@ -22,6 +22,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from service.db.partitions import PARTITIONED
+
 _DIALECT = postgresql.dialect()
 _json = msgspec.json.Encoder().encode
 
@@ -58,11 +60,14 @@ class PostgresDialect:
         return stmt.order_by(key, *order_by).ext(postgresql.distinct_on(key))
 
     async def next_ids(self, table: sa.Table, count: int) -> list[int]:
-        """Drawn from the table's sequence: never handed out twice, whatever other transactions do."""
+        """Drawn from the table's sequence: never handed out twice, whatever other transactions do. A
+        partitioned table's ids carry their month (``service/db/partitions.py``), as its default does."""
         if count == 0:
             return []
+        draw = "tanbi_month_id" if table.name in PARTITIONED else "nextval"  # both take a regclass
+        sequence = "CAST(pg_get_serial_sequence(:table, 'id') AS regclass)"
         result = await self.session.execute(
-            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            sa.text(f"SELECT {draw}({sequence}) FROM generate_series(1, :count)"),  # noqa: S608  # constant SQL
             {"table": table.name, "count": count},
         )
         return list(result.scalars().all())

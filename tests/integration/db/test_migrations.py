@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from service.db import partitions
 from service.db.engine import create_engine
 from service.db.migrate import downgrade, upgrade
 from service.db.registry import metadata
@@ -35,7 +36,7 @@ async def _tables(url: str) -> set[str]:
             names = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
     finally:
         await engine.dispose()
-    return set(names) - {"alembic_version"}
+    return {name for name in names if not partitions.is_partition(name)} - {"alembic_version"}
 
 
 async def _diff(url: str) -> list[object]:
@@ -44,9 +45,12 @@ async def _diff(url: str) -> list[object]:
         async with engine.connect() as connection:
 
             def compare(sync_connection: sa.Connection) -> list[object]:
-                context = MigrationContext.configure(
-                    sync_connection, opts={"compare_type": True, "compare_server_default": True}
-                )
+                opts = {
+                    "compare_type": True,
+                    "compare_server_default": partitions.compare_server_default,
+                    "include_object": partitions.include_object,
+                }
+                context = MigrationContext.configure(sync_connection, opts=opts)
                 return list(compare_metadata(context, metadata()))
 
             return await connection.run_sync(compare)

@@ -1,0 +1,158 @@
+"""Migration 0022 on a database with rows: they become the legacy partition, uncopied, books intact."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from service.actions.keys import CREDIT_PATH_CHECKS
+from service.actions.models import Action
+from service.actions.service import Recorded
+from service.db import partitions
+from service.db.dialect import postgresql
+from service.db.engine import Database
+from service.db.migrate import upgrade
+from service.ledger.models import Transfer
+from service.ledger.verify import verify_ledger
+from service.partners.models import Partner, PartnerEvent
+from tests.conftest import make_settings
+from tests.fixtures.databases import create_pg_database, drop_pg_database
+from tests.integration.actions.conftest import NOW, actions_for, bus, new_resident, registry  # noqa: F401  (fixture)
+from tests.integration.db.test_partitions import copy_row
+
+REFERRING = {
+    "transfers": {
+        "actions",
+        "charges",
+        "donations",
+        "idempotency_records",
+        "lot_allocations",
+        "lots",
+        "transfer_keys",
+    },
+    "actions": {"action_keys", "action_occupancy", "batch_actions", "evidence_claims", "partner_events"},
+    "partner_events": {"partner_event_keys"},
+}
+
+
+@pytest.fixture
+async def at_0021() -> AsyncIterator[str]:
+    url = await create_pg_database("tanbi_partition")
+    await asyncio.to_thread(upgrade, url, "0021")
+    try:
+        yield url
+    finally:
+        await drop_pg_database(url)
+
+
+async def _credit(database: Database, settings: Any, registry: Any, phone: str, source: str) -> Recorded:  # noqa: F811
+    async with database.session() as session:
+        resident = await new_resident(session, phone)
+        service = actions_for(session, settings, registry)
+        return await service.record_action(
+            resident, "bus_trip", bus(NOW - dt.timedelta(hours=3)), NOW, source
+        )
+
+
+async def _legacy_event(database: Database, action_id: int) -> int:
+    """An event as 0021 stored it: a plain insert, no key claimed (there were no key tables)."""
+    async with database.session() as session:
+        partner = Partner(name="Legacy bus", methodologies=["bus_trip"], created_at=NOW)
+        session.add(partner)
+        await session.flush()
+        event = PartnerEvent(
+            partner_id=partner.id,
+            event_id="legacy-e1",
+            type="bus_trip",
+            subject_hash="h" * 64,
+            occurred_at=NOW,
+            evidence={},
+            status="credited",
+            action_id=action_id,
+            reasons=[],
+            attempts=1,
+            received_at=NOW,
+        )
+        session.add(event)
+        await session.commit()
+        return event.id
+
+
+async def _referring(session: Any, parent: str) -> set[str]:
+    rows = await session.scalars(
+        sa.text(
+            "SELECT DISTINCT CAST(CAST(conrelid AS regclass) AS text) FROM pg_constraint "
+            "WHERE contype = 'f' AND confrelid = CAST(:parent AS regclass) AND conparentid = 0 "
+            "AND conrelid <> confrelid"
+        ),
+        {"parent": parent},
+    )
+    return set(rows.all())
+
+
+async def test_rows_from_before_stay_put_as_the_legacy_partition_and_keep_their_books(
+    at_0021: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    registry: Any,  # noqa: F811
+) -> None:
+    database, settings = Database.from_url(at_0021), make_settings(tmp_path, at_0021)
+    try:
+        with monkeypatch.context() as as_before:
+            as_before.setattr(postgresql, "PARTITIONED", ())  # the code of 0021 drew plain sequence ids
+            old = await _rows_from_before(database, settings, registry)
+        await _migrate_and_check(database, settings, registry, at_0021, old)
+    finally:
+        await database.engine.dispose()
+
+
+async def _rows_from_before(database: Database, settings: Any, registry: Any) -> tuple[list[Action], int]:  # noqa: F811
+    old = [
+        (await _credit(database, settings, registry, f"1390000010{i}", f"legacy:{i}")).action
+        for i in range(3)
+    ]
+    event_id = await _legacy_event(database, old[0].id)
+    assert all(a.id < 1 << 40 for a in old)
+    return old, event_id
+
+
+async def _migrate_and_check(
+    database: Database,
+    settings: Any,
+    registry: Any,  # noqa: F811
+    url: str,
+    before: tuple[list[Action], int],
+) -> None:
+    old, event_id = before
+    await asyncio.to_thread(upgrade, url)
+
+    async with database.session() as session:
+        for action in old:
+            where = sa.text("SELECT CAST(CAST(tableoid AS regclass) AS text) FROM actions WHERE id = :id")
+            assert await session.scalar(where, {"id": action.id}) == "actions_legacy"
+        moved = sa.text("SELECT CAST(CAST(tableoid AS regclass) AS text) FROM partner_events WHERE id = :id")
+        assert await session.scalar(moved, {"id": event_id}) == "partner_events_legacy"
+        for parent, tables in REFERRING.items():
+            assert await _referring(session, parent) >= tables  # the foreign keys now name the parent
+        assert (await verify_ledger(session, *CREDIT_PATH_CHECKS)).ok  # the key tables were filled
+    # The legacy source keys still guard against a second credit, and a new credit lands in its month.
+    again = await _credit(database, settings, registry, "13900000109", "legacy:1")
+    assert (again.created, again.action.id) == (False, old[1].id)
+    month_id = partitions.month_key(dt.datetime.now(dt.UTC)) + 9
+    async with database.session() as session:
+        with pytest.raises(IntegrityError, match="action_keys"):
+            async with session.begin_nested():
+                await copy_row(session, Action, old[2].id, month_id)
+    new = (await _credit(database, settings, registry, "13900000110", "after:1")).action
+    assert new.id >= partitions.month_key(dt.datetime.now(dt.UTC))
+    async with database.session() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 4
+        report = await verify_ledger(session, *CREDIT_PATH_CHECKS)
+        assert report.ok, report.as_text()
