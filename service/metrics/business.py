@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from service.db import partitions
 from service.db.base import utcnow
 from service.db.engine import Database
 from service.metrics import repository
@@ -30,6 +31,7 @@ class Figures:
     oldest_received_seconds: float  # 0 when nothing waits
     rollup_waiting: int
     city_behind_seconds: float | None  # None: the city's grid was never published
+    partition_months_ahead: int | None  # None: SQLite, no partitions
 
 
 async def read_figures(database: Database, now: dt.datetime) -> Figures:
@@ -38,11 +40,13 @@ async def read_figures(database: Database, now: dt.datetime) -> Figures:
         oldest = await repository.oldest_received_at(session)
         logged = await repository.rollup_waiting(session)
         published = await repository.published_at(session)
+        ahead = await partitions.months_ahead(session, now)
     return Figures(
         events=events,
         oldest_received_seconds=_seconds_since(oldest, now) or 0.0,
         rollup_waiting=logged,
         city_behind_seconds=_seconds_since(published, now),
+        partition_months_ahead=ahead,
     )
 
 
@@ -106,4 +110,11 @@ def families(figures: Figures) -> Iterator[GaugeMetricFamily]:
             "tanbi_city_behind_seconds",
             "Seconds since the city's grid was published (what every city answer's behind_seconds says).",
             figures.city_behind_seconds,
+        )
+    if figures.partition_months_ahead is not None:
+        yield GaugeMetricFamily(
+            "tanbi_partition_months_ahead",
+            "Months after this one whose partitions exist for every partitioned table (alert below 1; at -1 "
+            "this month's is missing and inserts fail).",
+            figures.partition_months_ahead,
         )

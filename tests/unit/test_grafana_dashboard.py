@@ -14,7 +14,7 @@ SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), 
 
 
 def _exported() -> set[str]:
-    figures = Figures({("bus_trip", "credited"): 1}, 0.0, 0, 1.0)
+    figures = Figures({("bus_trip", "credited"): 1}, 0.0, 0, 1.0, 3)
     found = [*ApiSeries().registry.collect(), *JobSeries().registry.collect(), *families(figures)]
     return {family.name + suffix for family in found for suffix in SUFFIXES[family.type]}
 
@@ -37,6 +37,7 @@ def test_every_panel_queries_exported_series() -> None:
         "tanbi_redemptions_total",
         "tanbi_city_behind_seconds",
         "tanbi_city_rollup_waiting_actions",
+        "tanbi_partition_months_ahead",
         "tanbi_db_pool_checked_out",
     ):
         assert wanted in used, wanted

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 from litestar import Litestar
 
+from service.db import partitions
 from service.identity.principal import Role
 from service.partners.admin import add_partner
 from service.partners.crypto import SecretBox
@@ -101,3 +102,13 @@ async def test_the_pool_is_reported_on_postgresql(metered: httpx.AsyncClient, me
         return
     assert value(found, "tanbi_db_pool_size") >= 1
     assert value(found, "tanbi_db_pool_checked_out") >= 0
+
+
+async def test_the_partitions_kept_ahead_are_reported_on_postgresql(
+    metered: httpx.AsyncClient, metered_app: Litestar
+) -> None:
+    found = await scrape(metered)
+    if metered_app.state.services.database.dialect == "sqlite":
+        assert "tanbi_partition_months_ahead" not in found  # nothing partitioned, nothing to watch
+        return
+    assert value(found, "tanbi_partition_months_ahead") == partitions.MONTHS_AHEAD
