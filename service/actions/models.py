@@ -56,7 +56,7 @@ class Action(Base):
     # The methodology's breakdown plus the caps applied; and the facts the check was made with (replayable).
     breakdown: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     context: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"))
     # The resident's district when the action was recorded: the city's roll-ups count it there.
     district: Mapped[str] = mapped_column(sa.String(32), default="unknown", server_default="unknown")
     # When the credit was reversed (e.g. a credit CDR): the roll-ups no longer count the action.
@@ -71,7 +71,8 @@ class ActionKey(Base):
     __tablename__ = "action_keys"
 
     source_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"))
+    # No foreign key (migration 0022 says why): written from its action by a trigger; neither is ever deleted.
+    action_id: Mapped[int] = mapped_column(BigIntPK, unique=True)
     transfer_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
 
 
@@ -83,7 +84,7 @@ class Occupancy(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # None once the owner's erasure detached the span (service/residents/erasure.py).
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"), index=True)
     scope_key: Mapped[str] = mapped_column(sa.String(160))
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
@@ -96,7 +97,7 @@ class EvidenceClaim(Base):
 
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     # None once the owner's erasure detached the claim: the evidence stays claimed, by nobody traceable.
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"), index=True)
 
 
 class CapCounter(Base):

@@ -65,7 +65,7 @@ class Donation(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("welfare_projects.id"))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
     coins: Mapped[int] = mapped_column(sa.BigInteger)
     # What the resident chose to be named on the certificate; none: 匿名 (anonymous). Erased with the account.
     donor_name: Mapped[str | None] = mapped_column(sa.String(32))

@@ -71,7 +71,7 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
     operation: Mapped[str] = mapped_column(sa.String(16))
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
     hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -98,7 +98,7 @@ class Transfer(Base):
     reference: Mapped[str | None] = mapped_column(sa.String(200))
     idempotency_key: Mapped[str] = mapped_column(sa.String(200))
     # A reversal points at what it reverses; unique (in TransferKey), so nothing is reversed twice.
-    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"))
     hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
@@ -111,7 +111,8 @@ class TransferKey(Base):
     __tablename__ = "transfer_keys"
 
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"))
+    # No foreign key (migration 0022 says why): a trigger writes it from its transfer; neither is deleted.
+    transfer_id: Mapped[int] = mapped_column(BigIntPK, unique=True)
     reverses_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
     hold_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
 
@@ -154,7 +155,7 @@ class Lot(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     remaining: Mapped[int] = mapped_column(sa.BigInteger)
     held: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
@@ -174,5 +175,5 @@ class LotAllocation(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
     amount: Mapped[int] = mapped_column(sa.BigInteger)
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), index=True)
+    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), index=True)
     hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"), index=True)

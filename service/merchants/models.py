@@ -167,5 +167,5 @@ class Charge(Base):
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     idempotency_key: Mapped[str] = mapped_column(sa.String(200))
     paycode_hash: Mapped[str] = mapped_column(sa.String(64))
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

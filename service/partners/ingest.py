@@ -143,24 +143,10 @@ class Ingest:
     async def _insert(self, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Insert, skipping ids a concurrent batch stored first; returns event_id -> row id of ours.
 
-        The key is claimed first, under an id drawn for the row: on a key another batch holds (committed or
-        not), ours is skipped there, and only the events whose keys we won are stored.
+        The event id is claimed in partner_event_keys first (unique across every month of partitioned
+        partner_events): on a key another batch holds, committed or not, our event is skipped.
         """
-        if not rows:
-            return {}
-        dialect = dialect_for(self.session)
-        ids = await dialect.next_ids(table(PartnerEvent), len(rows))
-        keys = [
-            {"partner_id": row["partner_id"], "event_id": row["event_id"], "partner_event_id": row_id}
-            for row, row_id in zip(rows, ids, strict=True)
-        ]
-        won = await dialect.insert(
-            table(PartnerEventKey),
-            keys,
-            on_conflict="ON CONFLICT (partner_id, event_id) DO NOTHING",
-            returning=("event_id", "partner_event_id"),
+        inserted = await dialect_for(self.session).insert_claimed(
+            table(PartnerEvent), rows, keys=table(PartnerEventKey), key_columns=("partner_id", "event_id")
         )
-        inserted: dict[str, int] = dict(won)  # type: ignore[arg-type]  # rows of (event_id, id)
-        stored = [{**row, "id": inserted[row["event_id"]]} for row in rows if row["event_id"] in inserted]
-        await dialect.insert(table(PartnerEvent), stored)
-        return inserted
+        return {event_id: row_id for (_, event_id), row_id in inserted.items()}

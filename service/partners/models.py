@@ -85,7 +85,7 @@ class PartnerEvent(Base):
     occurred_at: Mapped[dt.datetime]
     evidence: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     status: Mapped[str] = mapped_column(sa.String(16), default=EventStatus.RECEIVED)
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"))
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"))
     grams: Mapped[int | None] = mapped_column(sa.BigInteger)
     coins: Mapped[int | None] = mapped_column(sa.BigInteger)
     reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
@@ -106,10 +106,8 @@ class PartnerEventKey(Base):
 
     partner_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     event_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
-    # Deferred: the key is claimed before its event row exists, in the same transaction.
-    partner_event_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("partner_events.id", deferrable=True, initially="DEFERRED"), unique=True
-    )
+    # The event's id; no foreign key (migration 0022 says why): a trigger and ledger verify tie the two.
+    partner_event_id: Mapped[int] = mapped_column(BigIntPK, unique=True)
 
 
 class Binding(Base):

@@ -117,7 +117,7 @@ class BatchAction(Base):
 
     __tablename__ = "batch_actions"
 
-    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action_keys.action_id"), primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("credit_batches.id"), index=True)
     grams: Mapped[int] = mapped_column(sa.BigInteger)
     params_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -73,6 +73,14 @@ class Dialect(Protocol):
         NOTHING`` or ``DO UPDATE SET c = t.c + excluded.c``)."""
         ...
 
+    async def insert_claimed(
+        self, table: sa.Table, rows: Sequence[dict[str, Any]], *, keys: sa.Table, key_columns: Sequence[str]
+    ) -> dict[tuple[Any, ...], int]:
+        """Insert the ``rows`` whose key (``key_columns``) this call claims in the key table ``keys`` (whose
+        third column names the row's id); a key another transaction holds, committed or not, skips its row.
+        Returns key -> id of the rows inserted."""
+        ...
+
     async def add_to(self, column: sa.Column[Any], deltas: Mapping[int, int]) -> None:
         """Add ``deltas`` (row id -> amount) to ``column`` of its table's rows, in one statement."""
         ...

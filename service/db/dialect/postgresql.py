@@ -64,13 +64,40 @@ class PostgresDialect:
         partitioned table's ids carry their month (``service/db/partitions.py``), as its default does."""
         if count == 0:
             return []
-        draw = "tanbi_month_id" if table.name in PARTITIONED else "nextval"  # both take a regclass
-        sequence = "CAST(pg_get_serial_sequence(:table, 'id') AS regclass)"
         result = await self.session.execute(
-            sa.text(f"SELECT {draw}({sequence}) FROM generate_series(1, :count)"),  # noqa: S608  # constant SQL
+            sa.text(f"SELECT {_new_id(table)} FROM generate_series(1, :count)"),  # noqa: S608  # constant SQL
             {"table": table.name, "count": count},
         )
         return list(result.scalars().all())
+
+    async def insert_claimed(
+        self, table: sa.Table, rows: Sequence[dict[str, Any]], *, keys: sa.Table, key_columns: Sequence[str]
+    ) -> dict[tuple[Any, ...], int]:
+        """One statement: the keys are claimed with new ids (``ON CONFLICT DO NOTHING``) and only the rows
+        whose claims came back are inserted, under those ids. Ingest's three round trips (ids, keys,
+        rows) were a quarter of what accepting a partner's batch cost."""
+        if not rows:
+            return {}
+        columns = [table.c[name] for name in rows[0]]
+        types = [_array_type(c) for c in columns]
+        names = ", ".join(c.name for c in columns)
+        arrays = ", ".join(
+            f"CAST(:{c.name} AS {array})" for c, (array, _) in zip(columns, types, strict=True)
+        )
+        claim = next(c.name for c in keys.columns if c.name not in key_columns)
+        matched = " AND ".join(f"c.{k} = v.{k}" for k in key_columns)
+        selected = ", ".join(f"v.{c.name}{cast}" for c, (_, cast) in zip(columns, types, strict=True))
+        key_list = ", ".join(key_columns)
+        sql = (
+            f"WITH v AS (SELECT * FROM unnest({arrays}) AS v({names})), "  # noqa: S608  # constant SQL
+            f"c AS (INSERT INTO {keys.name} ({key_list}, {claim}) SELECT {key_list}, {_new_id(table)} FROM v "
+            f"ON CONFLICT ({key_list}) DO NOTHING RETURNING {key_list}, {claim}) "
+            f"INSERT INTO {table.name} (id, {names}) SELECT c.{claim}, {selected} FROM v JOIN c ON {matched} "
+            f"RETURNING {key_list}, id"
+        )
+        params = {c.name: _values(c, rows) for c in columns} | {"table": table.name}
+        result = await self.session.execute(sa.text(sql), params)
+        return {tuple(row[:-1]): row[-1] for row in result.all()}
 
     async def insert(
         self,
@@ -147,6 +174,12 @@ class PostgresDialect:
         """A conflicting concurrent insert makes this wait until that transaction ends, so a caller that
         then reads the row sees the winner's committed row."""
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def _new_id(table: sa.Table) -> str:
+    """SQL drawing one new id of ``table`` (bound as ``:table``): a partitioned table's carries its month."""
+    draw = "tanbi_month_id" if table.name in PARTITIONED else "nextval"  # both take a regclass
+    return f"{draw}(CAST(pg_get_serial_sequence(:table, 'id') AS regclass))"
 
 
 def _array_type(column: sa.Column[Any]) -> tuple[str, str]:

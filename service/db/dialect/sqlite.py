@@ -79,6 +79,26 @@ class SqliteDialect:
         top = int(await self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0)
         return list(range(top + 1, top + 1 + count))
 
+    async def insert_claimed(
+        self, table: sa.Table, rows: Sequence[dict[str, Any]], *, keys: sa.Table, key_columns: Sequence[str]
+    ) -> dict[tuple[Any, ...], int]:
+        """Ids, keys, rows: three statements, each a call into this process's SQLite."""
+        if not rows:
+            return {}
+        claim = next(c.name for c in keys.columns if c.name not in key_columns)
+        ids = await self.next_ids(table, len(rows))
+        claims = [{**{k: row[k] for k in key_columns}, claim: i} for row, i in zip(rows, ids, strict=True)]
+        on_conflict = f"ON CONFLICT ({', '.join(key_columns)}) DO NOTHING"
+        won = await self.insert(keys, claims, on_conflict=on_conflict, returning=(*key_columns, claim))
+        claimed = {tuple(row[:-1]): row[-1] for row in won}
+        stored = [
+            {"id": claimed[key], **row}
+            for row in rows
+            if (key := tuple(row[k] for k in key_columns)) in claimed
+        ]
+        await self.insert(table, stored)
+        return claimed
+
     async def insert(
         self,
         table: sa.Table,
