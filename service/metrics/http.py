@@ -26,7 +26,10 @@ REDEMPTIONS = {
     ("POST", "/v1/merchant/vouchers/{code}/consume"): "voucher_consume",
 }
 SCOPE_KEY = "tanbi_metrics_counted"
-MAX_PROBLEM_BYTES = 64 * 1024  # a problem body is a few hundred bytes; never buffer more than this
+MAX_PROBLEM_BYTES = 64 * 1024
+# The pool's gauges are written (three shared-memory writes under a lock) at most this often, not per
+# request: a scrape every few seconds reads them no staler than this.
+POOL_SAMPLE_SECONDS = 0.5  # a problem body is a few hundred bytes; never buffer more than this
 
 
 def status_class(status: int) -> str:
@@ -38,6 +41,10 @@ class RequestCounter:
 
     def __init__(self, series: ApiSeries) -> None:
         self.series = series
+        # (route, method, status class) -> its request counter and latency histogram. Looking a labelled
+        # child up takes a lock and builds its key each time; routes are templates, so this stays small.
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._pool_sampled_at = float("-inf")
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def counted(scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,13 +68,23 @@ class RequestCounter:
 
     def _record(self, exchange: _Exchange) -> None:
         route, method = exchange.route, exchange.method
-        status = exchange.status or 500  # no response started: the server will answer 500
-        self.series.requests.labels(route, method, status_class(status)).inc()
-        self.series.latency.labels(route, method).observe(time.perf_counter() - exchange.started)
+        status = status_class(exchange.status or 500)  # no response started: the server will answer 500
+        children = self._children.get((route, method, status))
+        if children is None:
+            children = (
+                self.series.requests.labels(route, method, status),
+                self.series.latency.labels(route, method),
+            )
+            self._children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(time.perf_counter() - exchange.started)
         kind = REDEMPTIONS.get((method, route))
         if kind is not None:
             self.series.redemptions.labels(kind, exchange.outcome()).inc()
-        sample_pool(self.series, scope_pool(exchange.scope))
+        now = time.monotonic()
+        if now - self._pool_sampled_at >= POOL_SAMPLE_SECONDS:
+            self._pool_sampled_at = now
+            sample_pool(self.series, scope_pool(exchange.scope))
 
 
 class _Exchange:
