@@ -24,7 +24,7 @@ How (service/db/partitions.py):
   writes). The foreign keys that pointed at it are re-added against the key tables (NOT VALID, then
   validated, where PostgreSQL allows it).
 - ``tanbi_ensure_partitions(n)`` creates this month's and the next ``n`` months' partitions; the migration
-  runs it, and the ``ensure_partitions`` job daily.
+  runs it, and the ``ensure_partitions`` job hourly.
 
 SQLite (the embedded default) gets the key tables and their triggers but no partitions.
 
@@ -47,7 +47,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-MONTHS_AHEAD = 3
+MONTHS_AHEAD = 1
 # Every id the sequences alone handed out is below this: the legacy partition's upper bound.
 LEGACY_BOUND = 1 << 40
 

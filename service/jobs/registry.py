@@ -47,6 +47,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("publish_city", minute=set(range(0, 60, 5)), hour=None, setting="city_publish_seconds"),
     # WeChat subscribe messages: planned from the derived notices and sent, each at most once, every minute.
     Periodic("send_subscribe_messages", minute=None, hour=None, setting="subscribe_send_seconds"),
-    # Monthly partitions (PostgreSQL): three months are kept ahead, so a daily run at 03:17 UTC is plenty.
-    Periodic("ensure_partitions", minute={17}, hour={3}, setting="partition_seconds"),
+    # Monthly partitions (PostgreSQL): next month's is made within the hour this month begins.
+    Periodic("ensure_partitions", minute={17}, hour=None, setting="partition_seconds"),
 )

@@ -68,7 +68,7 @@ async def credit(session: Any, settings: Any, registry: Any, source: str) -> Act
     return recorded.action
 
 
-async def test_each_table_has_its_legacy_part_this_month_and_three_ahead(database) -> None:  # type: ignore[no-untyped-def]
+async def test_each_table_has_its_legacy_part_this_month_and_the_months_ahead(database) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         for parent in partitions.PARTITIONED:
             found = await partitions_of(session, parent)
@@ -77,7 +77,7 @@ async def test_each_table_has_its_legacy_part_this_month_and_three_ahead(databas
             assert (
                 found[f"{parent}_{month():%Y%m}"] == f"FOR VALUES FROM ('{first}') TO ('{first + (1 << 40)}')"
             )
-            assert {f"{parent}_{month(i):%Y%m}" for i in range(4)} <= set(found)
+            assert {f"{parent}_{month(i):%Y%m}" for i in range(partitions.MONTHS_AHEAD + 1)} <= set(found)
 
 
 async def test_a_credit_and_its_transfer_land_in_the_partition_of_their_month(
@@ -125,7 +125,7 @@ async def test_an_idempotency_key_is_refused_in_another_month(
         action = await credit(session, settings, registry, "test:partition:4")
         with pytest.raises(IntegrityError, match="transfer_keys"):
             async with session.begin_nested():
-                await copy_row(session, Transfer, action.transfer_id, partitions.month_key(month(2)) + 1)
+                await copy_row(session, Transfer, action.transfer_id, partitions.month_key(month(1)) + 1)
 
 
 async def test_an_event_is_stored_only_under_the_key_it_claimed(
