@@ -30,7 +30,10 @@ from schemathesis.checks import (
 from service.partners.crypto import sign
 from tests.e2e.test_cli import TANBI, environment, serving
 
-EXAMPLES = int(os.environ.get("TANBI_CONTRACT_EXAMPLES", "25"))
+# 15 examples an operation (about 2,500 cases over the document, the same ones every run): at 25 this one
+# test took 217 of the suite's 1,185 seconds in CI, past the 20 minutes CI allows. Raise it locally with
+# TANBI_CONTRACT_EXAMPLES to fuzz deeper.
+EXAMPLES = int(os.environ.get("TANBI_CONTRACT_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # The embedded server has no WeChat app: its documented 503 is the right answer there, not a crash.
 UNCONFIGURED = {("POST", "/v1/auth/wechat"): "wechat_not_configured"}
