@@ -9,7 +9,6 @@ switch to PostgreSQL and arq workers.
 from __future__ import annotations
 
 import json
-import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.keys.generate import ed25519_pem, random_key
 
 
 class AuthSettings(BaseModel):
@@ -102,8 +103,8 @@ class JobSettings(BaseModel):
     rollup_fold_seconds: int = Field(default=10, ge=1)
     # How often the embedded runner sends due WeChat subscribe messages (the worker: every minute).
     subscribe_send_seconds: int = Field(default=60, ge=1)
-    # How often the embedded runner creates the coming months' partitions (the worker: daily). SQLite: no-op.
-    partition_seconds: int = Field(default=86400, ge=1)
+    # How often the embedded runner creates next month's partitions (the worker: hourly). SQLite: no-op.
+    partition_seconds: int = Field(default=3600, ge=1)
 
 
 class WechatSettings(BaseModel):
@@ -357,11 +358,11 @@ def _load_or_create_keys(path: Path) -> dict[str, str]:
     keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     wanted = {
         "kid": lambda: "k1",
-        "jwt_secret": _random,
-        "hash_key": _random,
-        "secrets_key": _random,
+        "jwt_secret": random_key,
+        "hash_key": random_key,
+        "secrets_key": random_key,
         "attestation_kid": lambda: "a1",
-        "attestation_key": _ed25519_pem,
+        "attestation_key": ed25519_pem,
     }
     missing = {name: make() for name, make in wanted.items() if name not in keys}
     if missing:
@@ -370,17 +371,3 @@ def _load_or_create_keys(path: Path) -> dict[str, str]:
         path.write_text(json.dumps(keys))
         path.chmod(0o600)
     return keys
-
-
-def _random() -> str:
-    return secrets.token_urlsafe(48)
-
-
-def _ed25519_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()

@@ -193,6 +193,6 @@ async def submit(session: AsyncSession, batch_id: int, now: dt.datetime) -> Cred
 def _expect(found: CreditBatch, status: BatchStatus, to: str) -> None:
     if found.status != status:
         raise Conflict(
-            f"batch {found.id} is {found.status}: only a {status} batch can be {to}",
+            f"batch {found.id} is {found.status}; it can be {to} only when {status}",
             code="wrong_batch_status",
         )

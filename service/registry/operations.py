@@ -74,7 +74,7 @@ async def sell(
     """The city's units to a buyer, with the sale's price (CNY per tonne) and the exchange's reference."""
     check_units(units)
     found = await batch(session, batch_id)
-    _expect_issued(found)
+    _expect(found, BatchStatus.ISSUED, "sold")
     buyer = await account(session, buyer_id)
     if buyer.kind != HolderKind.BUYER:
         raise Invalid(f"account {buyer_id} is not a buyer", code="not_a_buyer")
@@ -107,7 +107,7 @@ async def retire(
     from which nothing ever moves. One contiguous block per retirement, so one certificate covers it."""
     check_units(units)
     found = await batch(session, batch_id)
-    _expect_issued(found)
+    _expect(found, BatchStatus.ISSUED, "retired")
     holder = await account(session, holder_id)
     if holder.kind not in MOVABLE_FROM:
         raise Conflict(f"{holder.name}'s units cannot be retired", code="not_retirable")
@@ -134,11 +134,6 @@ async def retire(
     session.add(retirement)
     await session.flush()
     return retirement
-
-
-def _expect_issued(found: CreditBatch) -> None:
-    if found.status != BatchStatus.ISSUED:
-        raise Conflict(f"batch {found.id} is {found.status}, not issued", code="wrong_batch_status")
 
 
 async def on_reversal(session: AsyncSession, action_id: int, now: dt.datetime) -> None:
