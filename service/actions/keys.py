@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.actions.carry import carry_chain
 from service.actions.models import Action, ActionKey
-from service.ledger.verify import Check, record
+from service.ledger.verify import Check, record_disagreements
 from service.partners.models import PartnerEvent, PartnerEventKey
 
 
@@ -32,41 +32,32 @@ async def _actions_match_keys(session: AsyncSession, check: Check) -> None:
         ActionKey.source_key == Action.source_key,
         ActionKey.transfer_id.is_not_distinct_from(Action.transfer_id),
     )
-    missing = (
-        sa.select(Action.id, Action.source_key)
-        .outerjoin(ActionKey, same)
-        .where(ActionKey.action_id.is_(None))
+    await record_disagreements(
+        session,
+        check,
+        same,
+        rows=(Action.id, Action.source_key),
+        keys=(ActionKey.action_id, ActionKey.source_key),
+        missing="action {0}: action_keys lacks its source key {1!r} as it stands",
+        stray="action_keys {1!r}: action {0} does not stand so",
     )
-    for action_id, source_key in await session.execute(missing.order_by(Action.id)):
-        record(check, f"action {action_id}: action_keys lacks its source key {source_key!r} as it stands")
-    stray = (
-        sa.select(ActionKey.source_key, ActionKey.action_id)
-        .outerjoin(Action, same)
-        .where(Action.id.is_(None))
-    )
-    for source_key, action_id in await session.execute(stray.order_by(ActionKey.action_id)):
-        record(check, f"action_keys {source_key!r}: action {action_id} does not stand so")
 
 
 async def _events_match_keys(session: AsyncSession, check: Check) -> None:
-    key = PartnerEventKey
     same = sa.and_(
-        key.partner_event_id == PartnerEvent.id,
-        key.partner_id == PartnerEvent.partner_id,
-        key.event_id == PartnerEvent.event_id,
+        PartnerEventKey.partner_event_id == PartnerEvent.id,
+        PartnerEventKey.partner_id == PartnerEvent.partner_id,
+        PartnerEventKey.event_id == PartnerEvent.event_id,
     )
-    missing = (
-        sa.select(PartnerEvent.id, PartnerEvent.event_id).outerjoin(key, same).where(key.event_id.is_(None))
+    await record_disagreements(
+        session,
+        check,
+        same,
+        rows=(PartnerEvent.id, PartnerEvent.event_id),
+        keys=(PartnerEventKey.partner_event_id, PartnerEventKey.event_id),
+        missing="partner event {0}: partner_event_keys lacks its id {1!r}",
+        stray="partner_event_keys {1!r}: no partner event {0} under it",
     )
-    for event_row, event_id in await session.execute(missing.order_by(PartnerEvent.id)):
-        record(check, f"partner event {event_row}: partner_event_keys lacks its id {event_id!r}")
-    stray = (
-        sa.select(key.event_id, key.partner_event_id)
-        .outerjoin(PartnerEvent, same)
-        .where(PartnerEvent.id.is_(None))
-    )
-    for event_id, event_row in await session.execute(stray.order_by(key.partner_event_id)):
-        record(check, f"partner_event_keys {event_id!r}: no partner event {event_row} under it")
 
 
 # What ``tanbi ledger verify`` checks of the credit path beside the ledger's own checks.

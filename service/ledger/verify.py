@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from service.ledger.models import (
     Account,
@@ -208,24 +210,43 @@ async def _transfers_match_their_keys(session: AsyncSession) -> Check:
     """transfer_keys is where a key, a reversal and a hold are unique across months: it must say what the
     transfers say, row for row, or a duplicate could slip past it."""
     check = Check("transfers_match_their_keys", "transfer_keys holds each transfer's key, reversal and hold")
-    key = TransferKey
     same = sa.and_(
-        key.transfer_id == Transfer.id,
-        key.idempotency_key == Transfer.idempotency_key,
-        key.reverses_id.is_not_distinct_from(Transfer.reverses_id),
-        key.hold_id.is_not_distinct_from(Transfer.hold_id),
+        TransferKey.transfer_id == Transfer.id,
+        TransferKey.idempotency_key == Transfer.idempotency_key,
+        TransferKey.reverses_id.is_not_distinct_from(Transfer.reverses_id),
+        TransferKey.hold_id.is_not_distinct_from(Transfer.hold_id),
     )
-    missing = (
-        sa.select(Transfer.id, Transfer.idempotency_key).outerjoin(key, same).where(key.transfer_id.is_(None))
+    await record_disagreements(
+        session,
+        check,
+        same,
+        rows=(Transfer.id, Transfer.idempotency_key),
+        keys=(TransferKey.transfer_id, TransferKey.idempotency_key),
+        missing="transfer {0}: transfer_keys lacks its key {1!r} as it stands",
+        stray="transfer_keys {1!r}: transfer {0} does not stand so",
     )
-    for transfer_id, idempotency_key in await session.execute(missing.order_by(Transfer.id)):
-        record(check, f"transfer {transfer_id}: transfer_keys lacks its key {idempotency_key!r} as it stands")
-    stray = (
-        sa.select(key.idempotency_key, key.transfer_id).outerjoin(Transfer, same).where(Transfer.id.is_(None))
-    )
-    for idempotency_key, transfer_id in await session.execute(stray.order_by(key.transfer_id)):
-        record(check, f"transfer_keys {idempotency_key!r}: transfer {transfer_id} does not stand so")
     return check
+
+
+async def record_disagreements(
+    session: AsyncSession,
+    check: Check,
+    same: sa.ColumnElement[bool],
+    *,
+    rows: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]],
+    keys: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]],
+    missing: str,
+    stray: str,
+) -> None:
+    """Record every row of a key table's table with no key row that is ``same``, then every key row with
+    no such row. ``rows`` and ``keys`` are (the row's id, its key) on each side, never null in a stored
+    row; ``missing`` and ``stray`` format them."""
+    unkeyed = sa.select(*rows).outerjoin(keys[0].class_, same).where(keys[0].is_(None)).order_by(rows[0])
+    for found in await session.execute(unkeyed):
+        record(check, missing.format(*found))
+    unmatched = sa.select(*keys).outerjoin(rows[0].class_, same).where(rows[0].is_(None)).order_by(keys[0])
+    for found in await session.execute(unmatched):
+        record(check, stray.format(*found))
 
 
 async def _projects_never_debited(session: AsyncSession) -> Check:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from service.actions.keys import CREDIT_PATH_CHECKS
+from service.ledger.verify import verify_ledger
 from tests.integration.actions.conftest import registry  # noqa: F401  (fixture)
 from tests.integration.db.test_partitions import credit
 
@@ -44,3 +46,31 @@ async def test_rows_and_their_keys_are_never_deleted_nor_rekeyed(
         # Other columns still change (the statements' tests move a transfer's time).
         moved = "UPDATE transfers SET created_at = created_at WHERE id = :id"
         assert (await session.execute(sa.text(moved), {"id": action.transfer_id})).rowcount == 1
+
+
+@pytest.mark.tampers_with_books
+async def test_ledger_verify_names_a_key_row_without_its_row(
+    database: Any,
+    settings: Any,
+    registry: Any,  # noqa: F811
+) -> None:
+    """Key rows can be added by hand (only deleting and re-keying are refused): verify finds the strays."""
+    ghost = 999_999
+    forged = {
+        "transfer_keys (idempotency_key, transfer_id)": "('forged', :ghost)",
+        "action_keys (source_key, action_id)": "('forged', :ghost)",
+        "partner_event_keys (partner_id, event_id, partner_event_id)": "(1, 'forged', :ghost)",
+    }
+    async with database.session() as session:
+        await credit(session, settings, registry, "test:keys:stray")
+        for target, values in forged.items():
+            await session.execute(sa.text(f"INSERT INTO {target} VALUES {values}"), {"ghost": ghost})
+        report = await verify_ledger(session, *CREDIT_PATH_CHECKS)
+    found = {c.name: c.mismatches for c in report.checks if not c.ok}
+    assert found == {
+        "transfers_match_their_keys": [f"transfer_keys 'forged': transfer {ghost} does not stand so"],
+        "replay_guards_hold": [
+            f"action_keys 'forged': action {ghost} does not stand so",
+            f"partner_event_keys 'forged': no partner event {ghost} under it",
+        ],
+    }

@@ -9,12 +9,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from service.actions.keys import CREDIT_PATH_CHECKS
 from service.actions.models import Action, ActionKey
 from service.db import partitions
 from service.db.base import table
 from service.db.maintenance import ensure_partitions
 from service.jobs.queue import InProcessQueue
 from service.ledger.models import Transfer
+from service.ledger.verify import verify_ledger
 from service.partners.models import PartnerEvent
 from tests.integration.actions.conftest import NOW, actions_for, bus, new_resident, registry  # noqa: F401  (fixture)
 from tests.integration.partners.conftest import Signer, partner  # noqa: F401  (fixture)
@@ -46,14 +48,17 @@ async def partitions_of(session: Any, parent: str) -> dict[str, str]:
     return dict(rows.all())
 
 
-async def copy_row(session: Any, model: type[Any], row_id: int, new_id: int, **changed: Any) -> None:
-    """Store a copy of a row under ``new_id`` (another month's id), with ``changed`` columns."""
+async def copy_row(
+    session: Any, model: type[Any], row_id: int, new_id: int, *, into: str | None = None, **changed: Any
+) -> None:
+    """Store a copy of a row under ``new_id`` (another month's id), with ``changed`` columns, through the
+    partitioned table or, ``into``, straight into one of its partitions."""
     columns = [c.name for c in table(model).columns if c.name != "id" and c.name not in changed]
     names = ", ".join(["id", *changed, *columns])
     values = ", ".join([":new_id", *(f":{c}" for c in changed), *columns])
     name = model.__tablename__
     await session.execute(
-        sa.text(f"INSERT INTO {name} ({names}) SELECT {values} FROM {name} WHERE id = :id"),
+        sa.text(f"INSERT INTO {into or name} ({names}) SELECT {values} FROM {name} WHERE id = :id"),
         {"new_id": new_id, "id": row_id, **changed},
     )
 
@@ -162,3 +167,23 @@ async def test_the_job_creates_the_missing_months_and_only_those(database, setti
         # Without this month's partition an insert would fail: the figure says so with -1.
         await session.execute(sa.text(f"ALTER TABLE transfers DETACH PARTITION transfers_{month():%Y%m}"))
         assert await partitions.months_ahead(session, dt.datetime.now(dt.UTC)) == -1
+
+
+@pytest.mark.tampers_with_books
+async def test_ledger_verify_finds_a_transfer_stored_past_its_key_trigger(
+    database: Any,
+    settings: Any,
+    registry: Any,  # noqa: F811
+) -> None:
+    """Why docs/operations.md says never to insert into a partition: the parent's statement trigger that
+    writes the key row does not fire there. ``ledger verify`` is what notices."""
+    async with database.session() as session:
+        action = await credit(session, settings, registry, "test:partition:bypass")
+        bypass = partitions.month_key(month()) + (1 << 39)
+        partition = f"transfers_{month():%Y%m}"
+        await copy_row(
+            session, Transfer, action.transfer_id, bypass, into=partition, idempotency_key="bypass"
+        )
+        report = await verify_ledger(session, *CREDIT_PATH_CHECKS)
+    [keys] = [c for c in report.checks if c.name == "transfers_match_their_keys"]
+    assert keys.mismatches == [f"transfer {bypass}: transfer_keys lacks its key 'bypass' as it stands"]
