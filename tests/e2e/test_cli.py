@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from service.keys.generate import fresh_keys
 from service.methodology.registry import load_registry
-from tests.fixtures.databases import asyncpg_dsn, create_pg_database, drop_pg_database
+from tests.fixtures.databases import asyncpg_dsn
 
 TANBI = str(Path(sys.executable).parent / "tanbi")
 
@@ -133,13 +132,6 @@ def test_fresh_embedded_serve_answers_and_the_books_verify_until_corrupted(tmp_p
     assert broken.returncode == 1
     assert "wallet:1" in broken.stdout
     assert "MISMATCH" in broken.stdout
-
-
-@pytest.fixture
-async def pg_database_url():  # type: ignore[no-untyped-def]
-    url = await create_pg_database("tanbi_e2e")
-    yield url
-    await drop_pg_database(url)
 
 
 def test_verify_catches_a_hand_corrupted_balance_on_postgresql(tmp_path: Path, pg_database_url: str) -> None:

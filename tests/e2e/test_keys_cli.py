@@ -18,7 +18,7 @@ from dotenv import dotenv_values
 
 from service.partners.crypto import SecretBox, sign
 from tests.e2e.test_cli import environment, output, run, serving
-from tests.fixtures.databases import asyncpg_dsn, create_pg_database, drop_pg_database
+from tests.fixtures.databases import asyncpg_dsn
 
 KEY_VARIABLES = (
     "TANBI_AUTH__JWT_KEYS",
@@ -26,13 +26,6 @@ KEY_VARIABLES = (
     "TANBI_AUTH__SECRETS_KEY",
     "TANBI_ATTESTATIONS__KEYS",
 )
-
-
-@pytest.fixture
-async def pg_database_url():  # type: ignore[no-untyped-def]
-    url = await create_pg_database("tanbi_keys")
-    yield url
-    await drop_pg_database(url)
 
 
 def without_keys(env: dict[str, str]) -> dict[str, str]:

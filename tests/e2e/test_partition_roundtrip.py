@@ -8,18 +8,9 @@ import subprocess
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.e2e.test_backup import _checks, _counts, _libpq
 from tests.e2e.test_cli import environment, run, serving
-from tests.fixtures.databases import create_pg_database, drop_pg_database
-
-
-@pytest.fixture
-async def database():  # type: ignore[no-untyped-def]
-    url = await create_pg_database("tanbi_roundtrip")
-    yield url
-    await drop_pg_database(url)
 
 
 def _sql(url: str, query: str) -> str:
@@ -30,25 +21,25 @@ def _sql(url: str, query: str) -> str:
 
 
 def test_a_partitioned_city_goes_down_to_0021_and_up_again_with_its_books(
-    database: str, tmp_path: Path
+    pg_database_url: str, tmp_path: Path
 ) -> None:
-    env = environment(tmp_path, database)
+    env = environment(tmp_path, pg_database_url)
     assert run(env, "migrate").returncode == 0
     with serving(env, residents=60, ready_within=240) as (base, _process):
         assert httpx.get(f"{base}/readyz").status_code == 200
-    before, counts = _checks(env), _counts(database)
+    before, counts = _checks(env), _counts(pg_database_url)
     assert counts["actions"] > 0
-    assert _sql(database, "SELECT count(*) FROM actions_legacy") == "0"  # every id carries its month
+    assert _sql(pg_database_url, "SELECT count(*) FROM actions_legacy") == "0"  # every id carries its month
 
     down = run(env, "migrate", "--downgrade", "0021")
     assert down.returncode == 0, down.stderr
-    assert _sql(database, "SELECT count(*) FROM pg_partitioned_table") == "0"
-    assert _counts(database) == counts
+    assert _sql(pg_database_url, "SELECT count(*) FROM pg_partitioned_table") == "0"
+    assert _counts(pg_database_url) == counts
 
     up = run(env, "migrate")
     assert up.returncode == 0, up.stderr
     assert _checks(env) == before
-    assert _counts(database) == counts
-    months = _sql(database, "SELECT count(DISTINCT tableoid) FROM actions")
+    assert _counts(pg_database_url) == counts
+    months = _sql(pg_database_url, "SELECT count(DISTINCT tableoid) FROM actions")
     assert int(months) >= 1
-    assert _sql(database, "SELECT count(*) FROM actions_legacy") == "0"
+    assert _sql(pg_database_url, "SELECT count(*) FROM actions_legacy") == "0"
