@@ -63,11 +63,12 @@ LOAD = [
                       + ((n * 104729) % (365 * 86400)) * interval '1 second' AS at,
                     200 + (n * 31) % 4000 AS g
              FROM generate_series(1::bigint, :actions) AS n) AS s""",
-    """INSERT INTO accounts (kind, code, owner_id, balance, held, created_at)
-       SELECT 'wallet', 'wallet:' || resident_id, resident_id, sum(coins), 0, now()
+    """INSERT INTO accounts (kind, code, owner_id, resident_id, balance, held, created_at)
+       SELECT 'wallet', 'wallet:' || resident_id, resident_id, resident_id, sum(coins), 0, now()
        FROM actions GROUP BY resident_id""",
-    """INSERT INTO accounts (kind, code, owner_id, balance, held, created_at)
-       SELECT 'issuance', 'issuance', NULL, -sum(coins), 0, now() FROM actions""",
+    """INSERT INTO accounts (kind, code, owner_id, resident_id, balance, held, created_at)
+       SELECT 'issuance', 'issuance', NULL, tanbi_shard_anchor('issuance'), -sum(coins), 0, now()
+       FROM actions""",
     """INSERT INTO rollup_counters (day, methodology_id, district, shard, grams, actions, coins)
        SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, methodology_id, district, 0,
               sum(grams), count(*), sum(coins)

@@ -22,7 +22,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=partitions.compare_server_default,
-        include_object=partitions.include_object,
+        include_object=partitions.include_object_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

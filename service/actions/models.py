@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, BigIntPK, PortableJSON, utcnow
+from service.db.distribution import joined
 
 
 class ActionStatus(enum.StrEnum):
@@ -29,6 +30,7 @@ class Action(Base):
         # Lookups only: uniqueness across months is action_keys' (service/db/partitions.py).
         sa.Index("ix_actions_source_key", "source_key"),
         sa.Index("ix_actions_transfer_id", "transfer_id"),
+        joined("transfer_id", "transfer_keys.transfer_id"),
         {"postgresql_partition_by": "RANGE (id)"},
     )
 
@@ -56,7 +58,7 @@ class Action(Base):
     # The methodology's breakdown plus the caps applied; and the facts the check was made with (replayable).
     breakdown: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     context: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"))
+    transfer_id: Mapped[int | None] = mapped_column(BigIntPK)
     # The resident's district when the action was recorded: the city's roll-ups count it there.
     district: Mapped[str] = mapped_column(sa.String(32), default="unknown", server_default="unknown")
     # When the credit was reversed (e.g. a credit CDR): the roll-ups no longer count the action.
@@ -65,15 +67,28 @@ class Action(Base):
 
 
 class ActionKey(Base):
-    """What must be unique across every month of the partitioned ``actions``: one action per source key,
-    one action per credit transfer. Written by the database's triggers on ``actions``, never by the code."""
+    """An action's id and credit transfer, unique across every month of the partitioned ``actions``: what
+    other tables point at (a plain index lookup, not a query over the months), one action per credit
+    transfer. Written by the database's triggers on ``actions``, never by the code."""
 
     __tablename__ = "action_keys"
+    __table_args__ = (sa.UniqueConstraint("transfer_id", "resident_id"),)
+
+    # No foreign key (migration 0022 says why): written from its action by a trigger; neither is ever deleted.
+    action_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    transfer_id: Mapped[int | None] = mapped_column(BigIntPK)
+
+
+class ActionSource(Base):
+    """One action per source key, across every month and every resident: the credit path's replay guard.
+    Distributed by the key under Citus (migration 0025), apart from the resident's shards. Written by the
+    database's trigger on ``actions``, never by the code."""
+
+    __tablename__ = "action_sources"
 
     source_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    # No foreign key (migration 0022 says why): written from its action by a trigger; neither is ever deleted.
-    action_id: Mapped[int] = mapped_column(BigIntPK, unique=True)
-    transfer_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
+    action_id: Mapped[int] = mapped_column(BigIntPK)
 
 
 class Occupancy(Base):
@@ -84,7 +99,8 @@ class Occupancy(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # None once the owner's erasure detached the span (service/residents/erasure.py).
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"), index=True)
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0023).
+    action_id: Mapped[int | None] = mapped_column(BigIntPK, index=True)
     scope_key: Mapped[str] = mapped_column(sa.String(160))
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
@@ -97,7 +113,8 @@ class EvidenceClaim(Base):
 
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     # None once the owner's erasure detached the claim: the evidence stays claimed, by nobody traceable.
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"), index=True)
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0023).
+    action_id: Mapped[int | None] = mapped_column(BigIntPK, index=True)
 
 
 class CapCounter(Base):
@@ -130,7 +147,8 @@ class Asset(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
     ref: Mapped[str] = mapped_column(sa.String(64))
-    resident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0023).
+    resident_id: Mapped[int | None] = mapped_column(BigIntPK, index=True)
     source: Mapped[str] = mapped_column(sa.String(16), server_default=AssetSource.RESIDENT)
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
     subject_hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -23,11 +23,14 @@ class Attestation(Base):
             "(period_from IS NULL AND period_to IS NULL) OR period_to >= period_from", name="period_valid"
         ),
         sa.Index("ix_attestations_resident_id_created_at", "resident_id", "created_at"),
+        # Unique with the resident (Citus: service/db/distribution.py); the jti's 144 random bits make it
+        # unique on its own, and the public check by jti alone uses this index.
+        sa.UniqueConstraint("jti", "resident_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # The token's jti: random, public (the revocation check is by it), never the row id.
-    jti: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    jti: Mapped[str] = mapped_column(sa.String(40))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
     subject: Mapped[str] = mapped_column(sa.String(40))  # the token's random sub
     audience: Mapped[str] = mapped_column(sa.String(200))

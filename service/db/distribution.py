@@ -66,7 +66,6 @@ PLAN: Mapping[str, Placement] = {
         "action_keys",
         "attestations",
         "batch_actions",
-        "bindings",
         "charges",
         "donations",
         "holds",
@@ -82,16 +81,20 @@ PLAN: Mapping[str, Placement] = {
         "transfers",
         "vouchers",
     ),
+    # Looked up by partner and subject on every report, unique per active subject.
+    "bindings": Distributed("partner_id", group="bindings"),
     # A partner's event has no resident until it is claimed; its id is what is unique and never changes.
     "partner_events": Distributed("event_id", group="partner_events"),
     "partner_event_keys": Distributed("event_id", group="partner_events"),
     **_by_own_key(
         action_occupancy="scope_key",
+        action_sources="source_key",
         assets="ref",
         cap_counters="key",
         evidence_claims="key",
         paycodes="code_hash",
         refresh_tokens="token_hash",
+        resident_logins="hash",
         webhook_deliveries="webhook_id",
     ),
     **dict.fromkeys(
@@ -126,6 +129,50 @@ PLAN: Mapping[str, Placement] = {
         LOCAL,
     ),
 }
+
+
+# Foreign keys the plan gives up, (table, column, referred table, referred column): each would cross
+# co-location groups, or point from a reference table into a distributed one. The rows are written in the
+# transaction of what they name, which is never deleted; ``tanbi ledger verify`` (``references_resolve``)
+# proves every one still names a row.
+UNENFORCED = (
+    ("action_occupancy", "action_id", "action_keys", "action_id"),
+    ("assets", "resident_id", "residents", "id"),
+    ("bindings", "resident_id", "residents", "id"),
+    ("evidence_claims", "action_id", "action_keys", "action_id"),
+    ("holds", "credit_account_id", "accounts", "id"),
+    ("holds", "debit_account_id", "accounts", "id"),
+    ("partner_events", "action_id", "action_keys", "action_id"),
+    ("paycodes", "resident_id", "residents", "id"),
+    ("resident_logins", "resident_id", "residents", "id"),
+    ("transfers", "credit_account_id", "accounts", "id"),
+    ("transfers", "debit_account_id", "accounts", "id"),
+    ("welfare_projects", "account_id", "accounts", "id"),
+)
+
+
+def joined(column: str, referred: str) -> sa.ForeignKeyConstraint:
+    """A model's foreign key from ``column`` to ``referred`` ("table.column") that joins on the resident too,
+    as Citus needs between two tables of the resident group."""
+    table = referred.split(".")[0]
+    return sa.ForeignKeyConstraint([column, "resident_id"], [referred, f"{table}.resident_id"])
+
+
+# On PostgreSQL a distributed table's primary key is (id, resident_id) (migrations 0023 and 0024); the models
+# name ``id`` alone, which is the ORM's identity and SQLite's rowid (SQLite hands out the ids and is never
+# distributed). Where a composite foreign key points at such a table, SQLite needs a unique key of its own:
+ROWID_TWIN = "uq_{table}_id_resident_id"
+
+
+def rowid_twin() -> sa.UniqueConstraint:
+    """The unique (id, resident_id) a composite foreign key points at: SQLite's; PostgreSQL's primary key."""
+    return sa.UniqueConstraint("id", "resident_id")
+
+
+def is_rowid_twin(obj: object) -> bool:
+    """Alembic's comparison on PostgreSQL skips a model's ``rowid_twin``: the primary key is that key."""
+    table = getattr(getattr(obj, "table", None), "name", "")
+    return isinstance(obj, sa.UniqueConstraint) and obj.name == ROWID_TWIN.format(table=table)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 The partition key is the id. On PostgreSQL each of these ids is ``tanbi_month_key(now()) + nextval(seq)``
 (migration 0022): the month the row was recorded in, counted from January 2000 and shifted 40 bits left,
-plus the table's sequence. So ``PARTITION BY RANGE (id)`` is a partition per month, and every primary key and
-every foreign key to these tables stays ``id`` alone: nothing that references an action or a transfer had to
-change. What had to move is uniqueness across months (a source key, an idempotency key, a partner's event
+plus the table's sequence. So ``PARTITION BY RANGE (id)`` is a partition per month, and every primary key
+already held the partition key (since the Citus keys of migrations 0024 and 0025, ``(id, resident_id)`` or
+``(id, event_id)``). What had to move is uniqueness across months (a source key, an idempotency key, a partner's event
 id), which a partitioned table can only enforce per partition: small key tables hold it (``action_keys``,
 ``transfer_keys``, ``partner_event_keys``).
 
@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.distribution import is_rowid_twin
 
 PARTITIONED = ("transfers", "actions", "partner_events")
 # Months created ahead of the current one, kept by the hourly job. One: a month's partition exists weeks
@@ -105,3 +108,15 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     if type_ == "foreign_key_constraint":
         return not is_partition(obj.referred_table.name)
     return True
+
+
+def include_object_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's hook for a database of ``dialect``: ``include_object``, and on PostgreSQL without the
+    models' unique (id, resident_id) keys, which are its primary keys there (service/db/distribution.py)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if dialect == "postgresql" and type_ == "unique_constraint" and not reflected and is_rowid_twin(obj):
+            return False
+        return include_object(obj, name, type_, reflected, compare_to)
+
+    return include

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, BigIntPK, utcnow
+from service.db.distribution import joined
 
 
 class ProjectKind(enum.StrEnum):
@@ -43,7 +44,8 @@ class WelfareProject(Base):
     goal_coins: Mapped[int] = mapped_column(sa.BigInteger)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # The ledger account ("project:<id>") the donations go to; its balance is the coins raised.
-    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"), unique=True)
+    # No foreign key: a reference table may not point into the distributed ledger (migration 0023).
+    account_id: Mapped[int | None] = mapped_column(BigIntPK, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -59,13 +61,15 @@ class Donation(Base):
     __table_args__ = (
         sa.CheckConstraint("coins > 0", name="coins_positive"),
         sa.UniqueConstraint("resident_id", "client_key"),
+        sa.UniqueConstraint("transfer_id", "resident_id"),
+        joined("transfer_id", "transfer_keys.transfer_id"),
         sa.Index("ix_donations_project_id_resident_id", "project_id", "resident_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("welfare_projects.id"))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"))
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
+    transfer_id: Mapped[int] = mapped_column(BigIntPK)
     coins: Mapped[int] = mapped_column(sa.BigInteger)
     # What the resident chose to be named on the certificate; none: 匿名 (anonymous). Erased with the account.
     donor_name: Mapped[str | None] = mapped_column(sa.String(32))

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.base import table
 from service.db.dialect import dialect_for
-from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer
+from service.ledger.models import Account, AccountKind, IdempotencyRecord, Lot, Transfer, shard_of
 from service.ledger.requests import TransferRequest, validate_amount_and_key
 
 if TYPE_CHECKING:
@@ -99,10 +99,11 @@ async def _issue_fresh(ledger: Ledger, credits: Sequence[Credit]) -> list[int]:
         request = TransferRequest(
             source, wallet, credit.amount, credit.kind, credit.idempotency_key, credit.reference
         )
-        transfers.append(_transfer_row(transfer_id, request, now))
+        transfers.append(_transfer_row(transfer_id, credit.resident_id, request, now))
         records.append(
             {
                 "key": request.idempotency_key,
+                "resident_id": credit.resident_id,
                 "fingerprint": request.fingerprint("transfer"),
                 "operation": "transfer",
                 "transfer_id": transfer_id,
@@ -112,6 +113,7 @@ async def _issue_fresh(ledger: Ledger, credits: Sequence[Credit]) -> list[int]:
         )
         lots.append(
             {
+                "resident_id": credit.resident_id,
                 "account_id": wallet,
                 "transfer_id": transfer_id,
                 "amount": credit.amount,
@@ -147,13 +149,15 @@ async def _ensure_accounts(
                 "kind": wanted[c][0],
                 "code": c,
                 "owner_id": wanted[c][1],
+                "resident_id": shard_of(wanted[c][0], c, wanted[c][1]),
                 "balance": 0,
                 "held": 0,
                 "created_at": now,
             }
             for c in missing
         ]
-        await dialect_for(session).insert(table(Account), rows, on_conflict="ON CONFLICT (code) DO NOTHING")
+        conflict = "ON CONFLICT (code, resident_id) DO NOTHING"
+        await dialect_for(session).insert(table(Account), rows, on_conflict=conflict)
         found |= await _account_ids(session, missing)
     return found
 
@@ -165,9 +169,12 @@ async def _account_ids(session: AsyncSession, codes: list[str]) -> dict[str, int
     return dict(rows.all())
 
 
-def _transfer_row(transfer_id: int, request: TransferRequest, now: dt.datetime) -> dict[str, Any]:
+def _transfer_row(
+    transfer_id: int, resident_id: int, request: TransferRequest, now: dt.datetime
+) -> dict[str, Any]:
     return {
         "id": transfer_id,
+        "resident_id": resident_id,
         "debit_account_id": request.debit_account_id,
         "credit_account_id": request.credit_account_id,
         "amount": request.amount,

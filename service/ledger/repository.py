@@ -21,6 +21,7 @@ from service.ledger.models import (
     Lot,
     LotAllocation,
     Transfer,
+    shard_of,
 )
 
 
@@ -30,8 +31,15 @@ class LedgerRepository:
 
     # accounts ---------------------------------------------------------------------------------------
     async def ensure_account(self, kind: str, code: str, owner_id: int | None) -> Account:
-        stmt = insert_ignoring_conflict(self.session, table(Account), ["code"]).values(
-            kind=kind, code=code, owner_id=owner_id, balance=0, held=0, created_at=sa.func.now()
+        resident_id = shard_of(kind, code, owner_id)
+        stmt = insert_ignoring_conflict(self.session, table(Account), ["code", "resident_id"]).values(
+            kind=kind,
+            code=code,
+            owner_id=owner_id,
+            resident_id=resident_id,
+            balance=0,
+            held=0,
+            created_at=sa.func.now(),
         )
         await self.session.execute(stmt)
         account = await self.account_by_code(code)
@@ -79,21 +87,28 @@ class LedgerRepository:
         await self.session.execute(sa.update(Account).where(Account.id == account_id).values(**values))
 
     # idempotency ------------------------------------------------------------------------------------
-    async def idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        return await self.session.get(IdempotencyRecord, key, populate_existing=True)
+    async def idempotency_record(self, key: str, resident_id: int) -> IdempotencyRecord | None:
+        return await self.session.get(IdempotencyRecord, (key, resident_id), populate_existing=True)
 
-    async def claim_key(self, key: str, fingerprint: str, operation: str) -> bool:
+    async def claim_key(self, key: str, resident_id: int, fingerprint: str, operation: str) -> bool:
         """Insert the record for ``key``; False when it exists (perhaps just committed by a racer)."""
-        stmt = insert_ignoring_conflict(self.session, table(IdempotencyRecord), ["key"]).values(
-            key=key, fingerprint=fingerprint, operation=operation, created_at=sa.func.now()
+        columns = ["key", "resident_id"]
+        stmt = insert_ignoring_conflict(self.session, table(IdempotencyRecord), columns).values(
+            key=key,
+            resident_id=resident_id,
+            fingerprint=fingerprint,
+            operation=operation,
+            created_at=sa.func.now(),
         )
         result = cast(CursorResult[Any], await self.session.execute(stmt))
         return bool(result.rowcount == 1)
 
-    async def link_key(self, key: str, *, transfer_id: int | None = None, hold_id: int | None = None) -> None:
+    async def link_key(
+        self, key: str, resident_id: int, *, transfer_id: int | None = None, hold_id: int | None = None
+    ) -> None:
         await self.session.execute(
             sa.update(IdempotencyRecord)
-            .where(IdempotencyRecord.key == key)
+            .where(IdempotencyRecord.key == key, IdempotencyRecord.resident_id == resident_id)
             .values(transfer_id=transfer_id, hold_id=hold_id)
         )
 

@@ -21,6 +21,7 @@ CheckName = Literal[
     "projects_never_debited",
     "grams_carry_over",
     "replay_guards_hold",
+    "references_resolve",
 ]
 
 

@@ -111,10 +111,13 @@ class Ledger:
         """Move coins at once. Raises InsufficientFunds, NotFound, Invalid or IdempotencyConflict."""
         _validate(request)
         async with self.session.begin_nested():
-            record = await self._claim(request.idempotency_key, request.fingerprint("transfer"), "transfer")
+            debit, credit = await self._accounts(request)
+            resident = _wallet_side(debit, credit)
+            fingerprint = request.fingerprint("transfer")
+            record = await self._claim(request.idempotency_key, resident, fingerprint, "transfer")
             if record is not None:
                 return await self._replayed_transfer(record.transfer_id)
-            return await self._execute(request)
+            return await self._execute(request, debit, credit, resident)
 
     async def issue(self, credits: Sequence[Credit], *, mode: IssueMode = IssueMode.CHECKED) -> list[int]:
         """Credit new coins to residents' wallets from the city's issuance (spread over shard accounts).
@@ -143,16 +146,39 @@ class Ledger:
             reference,
         )
         async with self.session.begin_nested():
-            record = await self._claim(request.idempotency_key, request.fingerprint("reverse"), "reverse")
+            debit, credit = await self._accounts(request)
+            # A reversal sits with what it reverses (Citus: one shard; for a wallet, its wallet side anyway).
+            resident = original.resident_id
+            fingerprint = request.fingerprint("reverse")
+            record = await self._claim(request.idempotency_key, resident, fingerprint, "reverse")
             if record is not None:
                 return await self._replayed_transfer(record.transfer_id)
-            return await self._execute(request, reverses=original)
+            return await self._execute(request, debit, credit, resident, reverses=original)
 
-    async def _execute(self, request: TransferRequest, *, reverses: Transfer | None = None) -> Transfer:
-        debit = _not_donated(await self.account(request.debit_account_id))
+    async def _accounts(self, request: TransferRequest) -> tuple[Account, Account]:
+        """The request's (debit, credit) accounts; NotFound, or Invalid between two residents' wallets."""
+        debit = await self.account(request.debit_account_id)
         credit = await self.account(request.credit_account_id)
+        if debit.kind == AccountKind.WALLET and credit.kind == AccountKind.WALLET:
+            # Coins are earned from the city and spent at merchants or given to projects; a transfer between
+            # two residents would also span two shards of the Citus plan (docs/scaling.md).
+            raise Invalid(
+                "coins do not move from one resident's wallet to another's", code="wallet_to_wallet"
+            )
+        return debit, credit
+
+    async def _execute(
+        self,
+        request: TransferRequest,
+        debit: Account,
+        credit: Account,
+        resident_id: int,
+        *,
+        reverses: Transfer | None = None,
+    ) -> Transfer:
+        _not_donated(debit)
         await self._move(debit, credit, request.amount)
-        transfer = await self._record(request, reverses_id=reverses.id if reverses else None)
+        transfer = await self._record(request, resident_id, reverses_id=reverses.id if reverses else None)
         now = self.clock()
         if debit.kind == AccountKind.WALLET:
             prefer = await self.repo.lot_for_transfer(reverses.id) if reverses else None
@@ -160,7 +186,7 @@ class Ledger:
         if credit.kind == AccountKind.WALLET:
             if reverses is not None and await self._restore_lots(reverses.id):
                 return transfer
-            await self._open_lot(credit.id, transfer, now)
+            await self._open_lot(credit, transfer, now)
         return transfer
 
     async def _move(self, debit: Account, credit: Account, amount: int) -> None:
@@ -171,9 +197,15 @@ class Ledger:
                 raise _insufficient()
 
     async def _record(
-        self, request: TransferRequest, *, reverses_id: int | None = None, hold_id: int | None = None
+        self,
+        request: TransferRequest,
+        resident_id: int,
+        *,
+        reverses_id: int | None = None,
+        hold_id: int | None = None,
     ) -> Transfer:
         transfer = Transfer(
+            resident_id=resident_id,
             debit_account_id=request.debit_account_id,
             credit_account_id=request.credit_account_id,
             amount=request.amount,
@@ -185,7 +217,7 @@ class Ledger:
             created_at=self.clock(),
         )
         await self.repo.add(transfer)
-        await self.repo.link_key(request.idempotency_key, transfer_id=transfer.id)
+        await self.repo.link_key(request.idempotency_key, resident_id, transfer_id=transfer.id)
         return transfer
 
     # two-phase --------------------------------------------------------------------------------------
@@ -198,16 +230,18 @@ class Ledger:
             raise Invalid("a hold must expire in the future", code="hold_expiry_in_past")
         fingerprint = request.fingerprint("hold", expires_at=expires_at.astimezone(dt.UTC).isoformat())
         async with self.session.begin_nested():
-            record = await self._claim(request.idempotency_key, fingerprint, "hold")
+            debit, credit = await self._accounts(request)
+            resident = _wallet_side(debit, credit)
+            record = await self._claim(request.idempotency_key, resident, fingerprint, "hold")
             if record is not None:
                 hold = await self.repo.hold(record.hold_id)
                 assert hold is not None
                 return hold
-            debit = _not_donated(await self.account(request.debit_account_id))
-            await self.account(request.credit_account_id)
+            _not_donated(debit)
             if not await self.repo.reserve(debit.id, request.amount):
                 raise _insufficient()
             hold = Hold(
+                resident_id=resident,
                 debit_account_id=debit.id,
                 credit_account_id=request.credit_account_id,
                 amount=request.amount,
@@ -219,7 +253,7 @@ class Ledger:
                 created_at=self.clock(),
             )
             await self.repo.add(hold)
-            await self.repo.link_key(request.idempotency_key, hold_id=hold.id)
+            await self.repo.link_key(request.idempotency_key, resident, hold_id=hold.id)
             if debit.kind == AccountKind.WALLET:
                 await self._take_lots(debit.id, request.amount, self.clock(), hold_id=hold.id)
             return hold
@@ -255,8 +289,10 @@ class Ledger:
             f"post:{hold.id}",
             hold.reference,
         )
-        await self.repo.claim_key(request.idempotency_key, request.fingerprint("post"), "post")
-        transfer = await self._record(request, hold_id=hold.id)
+        await self.repo.claim_key(
+            request.idempotency_key, hold.resident_id, request.fingerprint("post"), "post"
+        )
+        transfer = await self._record(request, hold.resident_id, hold_id=hold.id)
         for allocation in await self.repo.allocations(hold_id=hold.id):
             await self.repo.change_lot(
                 allocation.lot_id, remaining=-allocation.amount, held=-allocation.amount
@@ -264,7 +300,7 @@ class Ledger:
             allocation.transfer_id = transfer.id
         credit = await self.account(hold.credit_account_id)
         if credit.kind == AccountKind.WALLET:
-            await self._open_lot(credit.id, transfer, self.clock())
+            await self._open_lot(credit, transfer, self.clock())
         await self.session.flush()
         return transfer
 
@@ -327,20 +363,25 @@ class Ledger:
         # remainder, and that sweep must move the coins again, not replay the earlier one.
         sweep = await self.repo.expiry_count(lot.id) + 1
         request = TransferRequest(account_id, sink.id, amount, "expiry", f"expire:{lot.id}:{sweep}")
-        record = await self._claim(request.idempotency_key, request.fingerprint("transfer"), "transfer")
+        fingerprint = request.fingerprint("transfer")
+        record = await self._claim(request.idempotency_key, lot.resident_id, fingerprint, "transfer")
         if record is not None:
             return 0
         await self._move(await self.account(account_id), sink, amount)
-        transfer = await self._record(request)
+        transfer = await self._record(request, lot.resident_id)
         await self.repo.change_lot(lot.id, remaining=-amount)
-        await self.repo.add(LotAllocation(lot_id=lot.id, amount=amount, transfer_id=transfer.id))
+        allocation = LotAllocation(
+            lot_id=lot.id, resident_id=lot.resident_id, amount=amount, transfer_id=transfer.id
+        )
+        await self.repo.add(allocation)
         return amount
 
     # lots -------------------------------------------------------------------------------------------
-    async def _open_lot(self, account_id: int, transfer: Transfer, now: dt.datetime) -> None:
+    async def _open_lot(self, wallet: Account, transfer: Transfer, now: dt.datetime) -> None:
         await self.repo.add(
             Lot(
-                account_id=account_id,
+                resident_id=wallet.resident_id,
+                account_id=wallet.id,
                 transfer_id=transfer.id,
                 amount=transfer.amount,
                 remaining=transfer.amount,
@@ -375,7 +416,13 @@ class Ledger:
             else:
                 await self.repo.change_lot(lot.id, held=take)
             self.session.add(
-                LotAllocation(lot_id=lot.id, amount=take, transfer_id=transfer_id, hold_id=hold_id)
+                LotAllocation(
+                    lot_id=lot.id,
+                    resident_id=lot.resident_id,
+                    amount=take,
+                    transfer_id=transfer_id,
+                    hold_id=hold_id,
+                )
             )
             left -= take
             if left == 0:
@@ -393,13 +440,14 @@ class Ledger:
         return bool(allocations)
 
     # idempotency ------------------------------------------------------------------------------------
-    async def _claim(self, key: str, fingerprint: str, operation: str):  # type: ignore[no-untyped-def]
-        """None when the key is new (and now ours); the earlier record when it was used before."""
-        record = await self.repo.idempotency_record(key)
+    async def _claim(self, key: str, resident_id: int, fingerprint: str, operation: str):  # type: ignore[no-untyped-def]
+        """None when the key is new for this resident (and now ours); the earlier record when it was used
+        before. Keys are the resident's (Citus keeps a resident's rows on one shard)."""
+        record = await self.repo.idempotency_record(key, resident_id)
         if record is None:
-            if await self.repo.claim_key(key, fingerprint, operation):
+            if await self.repo.claim_key(key, resident_id, fingerprint, operation):
                 return None
-            record = await self.repo.idempotency_record(key)
+            record = await self.repo.idempotency_record(key, resident_id)
             assert record is not None
         if record.fingerprint != fingerprint or record.operation != operation:
             raise IdempotencyConflict(
@@ -419,6 +467,12 @@ def _validate(request: TransferRequest) -> None:
     validate_amount_and_key(request.amount, request.idempotency_key)
     if request.debit_account_id == request.credit_account_id:
         raise Invalid("debit and credit accounts must differ", code="same_account")
+
+
+def _wallet_side(debit: Account, credit: Account) -> int:
+    """The resident a transfer or hold between these accounts belongs to (whose shard holds it under Citus):
+    the credited wallet's, else the debited account's (a wallet's owner, or a pool account's anchor)."""
+    return credit.resident_id if credit.kind == AccountKind.WALLET else debit.resident_id
 
 
 def _not_donated(debit: Account) -> Account:

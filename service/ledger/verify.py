@@ -212,6 +212,7 @@ async def _transfers_match_their_keys(session: AsyncSession) -> Check:
     check = Check("transfers_match_their_keys", "transfer_keys holds each transfer's key, reversal and hold")
     same = sa.and_(
         TransferKey.transfer_id == Transfer.id,
+        TransferKey.resident_id == Transfer.resident_id,
         TransferKey.idempotency_key == Transfer.idempotency_key,
         TransferKey.reverses_id.is_not_distinct_from(Transfer.reverses_id),
         TransferKey.hold_id.is_not_distinct_from(Transfer.hold_id),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, BigIntPK, utcnow
+from service.db.distribution import joined
 
 
 class OfferStatus(enum.StrEnum):
@@ -125,13 +126,18 @@ class Voucher(Base):
         sa.CheckConstraint("hold_id IS NOT NULL OR price = 0", name="hold_unless_free"),
         sa.Index("ix_vouchers_offer_id_resident_id", "offer_id", "resident_id"),
         sa.Index("ix_vouchers_status_expires_at", "status", "expires_at"),
+        # With the resident (Citus: service/db/distribution.py); a code's 64 random bits make it unique
+        # on its own, and a merchant's lookup by code alone uses this index.
+        sa.UniqueConstraint("code", "resident_id"),
+        sa.UniqueConstraint("hold_id", "resident_id"),
+        joined("hold_id", "holds.id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(32))
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id"))
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
-    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("holds.id"), unique=True)
+    hold_id: Mapped[int | None] = mapped_column(BigIntPK)
     price: Mapped[int] = mapped_column(sa.BigInteger)
     status: Mapped[str] = mapped_column(sa.String(16), default=VoucherStatus.HELD)
     expires_at: Mapped[dt.datetime]
@@ -145,18 +151,22 @@ class PayCode(Base):
     __tablename__ = "paycodes"
 
     code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0023).
+    resident_id: Mapped[int] = mapped_column(BigIntPK, index=True)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Charge(Base):
-    """Coins a merchant took with a pay-code; one per (merchant, idempotency key)."""
+    """Coins a merchant took with a pay-code; one per (merchant, idempotency key) of a resident (Citus keeps a
+    resident's rows on one shard; the charge path finds an earlier charge by merchant and key alone)."""
 
     __tablename__ = "charges"
     __table_args__ = (
-        sa.UniqueConstraint("merchant_id", "idempotency_key"),
+        sa.UniqueConstraint("merchant_id", "idempotency_key", "resident_id"),
+        sa.UniqueConstraint("transfer_id", "resident_id"),
+        joined("transfer_id", "transfer_keys.transfer_id"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.Index("ix_charges_merchant_id_created_at", "merchant_id", "created_at"),
     )
@@ -167,5 +177,5 @@ class Charge(Base):
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     idempotency_key: Mapped[str] = mapped_column(sa.String(200))
     paycode_hash: Mapped[str] = mapped_column(sa.String(64))
-    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer_keys.transfer_id"), unique=True)
+    transfer_id: Mapped[int] = mapped_column(BigIntPK)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -85,7 +85,8 @@ class PartnerEvent(Base):
     occurred_at: Mapped[dt.datetime]
     evidence: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     status: Mapped[str] = mapped_column(sa.String(16), default=EventStatus.RECEIVED)
-    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_keys.action_id"))
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0023).
+    action_id: Mapped[int | None] = mapped_column(BigIntPK)
     grams: Mapped[int | None] = mapped_column(sa.BigInteger)
     coins: Mapped[int | None] = mapped_column(sa.BigInteger)
     reasons: Mapped[list[str]] = mapped_column(PortableJSON, default=list)
@@ -107,11 +108,13 @@ class PartnerEventKey(Base):
     partner_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     event_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
     # The event's id; no foreign key (migration 0022 says why): a trigger and ledger verify tie the two.
-    partner_event_id: Mapped[int] = mapped_column(BigIntPK, unique=True)
+    # Not unique on its own (Citus, migration 0023): the trigger stores an event only under the key naming it.
+    partner_event_id: Mapped[int] = mapped_column(BigIntPK)
 
 
 class Binding(Base):
-    """A partner's user (by subject hash) bound to a resident; one active binding per subject."""
+    """A partner's user (by subject hash) bound to a resident; one active binding per subject. Distributed by
+    partner under Citus (migration 0025): a report looks its binding up by partner and subject."""
 
     __tablename__ = "bindings"
     __table_args__ = (
@@ -128,7 +131,8 @@ class Binding(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
     subject_hash: Mapped[str] = mapped_column(sa.String(64))
-    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id"), index=True)
+    # No foreign key: it would cross co-location groups (service/db/distribution.py, migration 0025).
+    resident_id: Mapped[int] = mapped_column(BigIntPK, index=True)
     # The district the partner knows its user in (from the link token); optional.
     district: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -72,7 +72,8 @@ async def draft(
             f"batch {previous.id} already covers up to {previous.period_end}: start after it",
             code="period_overlaps",
         )
-    rows = await _eligible(session, zone, found, period)
+    eligible = await _eligible(session, zone, found, period)
+    rows = [(action_id, grams, params_hash) for action_id, grams, params_hash, _ in eligible]
     if not rows:
         raise Invalid("no consented, accepted, unpooled actions in this period", code="nothing_to_pool")
     pooled = pool(
@@ -109,13 +110,16 @@ async def draft(
     )
     session.add(created)
     await session.flush()
-    await _hold(session, created.id, rows)
+    await _hold(session, created.id, eligible)
     return created
 
 
-async def _hold(session: AsyncSession, batch_id: int, rows: Sequence[tuple[int, int, str]]) -> None:
+async def _hold(session: AsyncSession, batch_id: int, rows: Sequence[tuple[int, int, str, int]]) -> None:
     table = BatchAction.__table__
-    values = [{"action_id": a, "batch_id": batch_id, "grams": g, "params_hash": h} for a, g, h in rows]
+    values = [
+        {"action_id": a, "resident_id": r, "batch_id": batch_id, "grams": g, "params_hash": h}
+        for a, g, h, r in rows
+    ]
     try:
         async with session.begin_nested():
             await session.execute(sa.insert(table), values)
@@ -140,11 +144,11 @@ def _utc_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 
 async def _eligible(
     session: AsyncSession, zone: ZoneInfo, found: CreditingProject, period: Period
-) -> list[tuple[int, int, str]]:
-    """(action id, grams, parameter hash) of every action the batch may hold, by id."""
+) -> list[tuple[int, int, str, int]]:
+    """(action id, grams, parameter hash, resident id) of every action the batch may hold, by id."""
     pooled = sa.select(BatchAction.action_id).where(BatchAction.action_id == Action.id)
     stmt = (
-        sa.select(Action.id, Action.grams, Action.params_hash)
+        sa.select(Action.id, Action.grams, Action.params_hash, Action.resident_id)
         .join(Resident, Resident.id == Action.resident_id)
         .where(
             Action.methodology_id == found.methodology_id,
@@ -161,7 +165,7 @@ async def _eligible(
         )
         .order_by(Action.id)
     )
-    return [(a, g, h) for a, g, h in (await session.execute(stmt)).all()]
+    return [(a, g, h, r) for a, g, h, r in (await session.execute(stmt)).all()]
 
 
 def manifest(rows: Sequence[tuple[int, int, str]]) -> str:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, BigIntPK, PortableJSON, utcnow
+from service.db.distribution import joined
 
 GRAMS_PER_UNIT = 1_000_000  # 1 unit = 1 tCO2e
 
@@ -113,11 +114,14 @@ class CreditBatch(Base):
 
 
 class BatchAction(Base):
-    """An action pooled in a batch: unique by action, so no action is ever in two batches."""
+    """An action pooled in a batch: unique by action (with its resident, which an action has one of), so no
+    action is ever in two batches."""
 
     __tablename__ = "batch_actions"
+    __table_args__ = (joined("action_id", "action_keys.action_id"),)
 
-    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action_keys.action_id"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("credit_batches.id"), index=True)
     grams: Mapped[int] = mapped_column(sa.BigInteger)
     params_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -2205,7 +2205,7 @@ export interface components {
              * @description the check's name
              * @enum {string}
              */
-            name: "balances_sum_to_zero" | "balances_match_transfers" | "held_matches_holds" | "lots_match_wallets" | "transfers_have_idempotency_records" | "transfers_match_their_keys" | "projects_never_debited" | "grams_carry_over" | "replay_guards_hold";
+            name: "balances_sum_to_zero" | "balances_match_transfers" | "held_matches_holds" | "lots_match_wallets" | "transfers_have_idempotency_records" | "transfers_match_their_keys" | "projects_never_debited" | "grams_carry_over" | "replay_guards_hold" | "references_resolve";
             /** @description true when no mismatch was found */
             ok: boolean;
         };

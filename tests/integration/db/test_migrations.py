@@ -48,7 +48,7 @@ async def _diff(url: str) -> list[object]:
                 opts = {
                     "compare_type": True,
                     "compare_server_default": partitions.compare_server_default,
-                    "include_object": partitions.include_object,
+                    "include_object": partitions.include_object_on(sync_connection.dialect.name),
                 }
                 context = MigrationContext.configure(sync_connection, opts=opts)
                 return list(compare_metadata(context, metadata()))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from service.actions.keys import CREDIT_PATH_CHECKS
-from service.actions.models import Action, ActionKey
+from service.actions.models import Action, ActionKey, ActionSource
 from service.db import partitions
 from service.db.base import table
 from service.db.maintenance import ensure_partitions
@@ -95,8 +95,10 @@ async def test_a_credit_and_its_transfer_land_in_the_partition_of_their_month(
         assert partitions.month_of(action.id) == (month().year, month().month)
         assert await partition_of(session, "actions", action.id) == f"actions_{month():%Y%m}"
         assert await partition_of(session, "transfers", action.transfer_id) == f"transfers_{month():%Y%m}"
-        key = await session.get(ActionKey, "test:partition:1")
-        assert (key.action_id, key.transfer_id) == (action.id, action.transfer_id)
+        key = await session.get(ActionKey, (action.id, action.resident_id))
+        assert key.transfer_id == action.transfer_id
+        source = await session.get(ActionSource, "test:partition:1")
+        assert source.action_id == action.id
 
 
 # It stores an action by hand, on purpose: neither the roll-ups nor the carry chain heard of it.
@@ -110,8 +112,13 @@ async def test_a_source_key_or_credit_transfer_is_refused_in_another_month(
     next_month = partitions.month_key(month(1)) + 7
     async with database.session() as session:
         action = await credit(session, settings, registry, "test:partition:2")
-        for changed in ({}, {"source_key": "test:partition:other"}):
-            with pytest.raises(IntegrityError, match="action_keys"):
+        # The same credit transfer (action_keys), the same source key (action_sources), in another month.
+        for changed, key_table in (
+            ({}, "action_keys"),
+            ({"source_key": "test:partition:other"}, "action_keys"),
+            ({"transfer_id": None}, "pk_action_sources"),
+        ):
+            with pytest.raises(IntegrityError, match=key_table):
                 async with session.begin_nested():
                     await copy_row(session, Action, action.id, next_month, **changed)
         # A fresh source key without a transfer is a new action, and it is stored in next month's part.

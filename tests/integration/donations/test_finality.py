@@ -57,6 +57,7 @@ async def test_verify_reports_a_project_debited_behind_the_ledgers_back(database
         # What no code path may do: a transfer row out of the project, written by hand.
         session.add(
             Transfer(
+                resident_id=wallet.resident_id,
                 debit_account_id=project.account_id,
                 credit_account_id=wallet.id,
                 amount=1,

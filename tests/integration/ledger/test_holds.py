@@ -126,20 +126,38 @@ async def test_an_expired_hold_cannot_be_posted_but_can_be_voided(database, sett
         assert (await verify_ledger(session)).ok
 
 
-async def test_a_hold_to_another_wallet_opens_a_lot_when_posted(database, settings) -> None:  # type: ignore[no-untyped-def]
+async def test_a_hold_to_a_wallet_opens_a_lot_when_posted(database, settings) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
     async with database.session() as session:
-        book, _, wallet, _ = await _setup(session, settings, clock)
+        book, _, wallet, shop = await _setup(session, settings, clock)
+        await book.transfer(TransferRequest(wallet, shop, 40, "charge", "c:1"))
         friend = (await book.wallet(await resident(session, "13799990000"))).id
         hold = await book.hold(
-            TransferRequest(wallet, friend, 25, "gift", "g:1"), expires_at=clock.now + HOUR
+            TransferRequest(shop, friend, 25, "refund", "r:1"), expires_at=clock.now + HOUR
         )
+        assert hold.resident_id == (await book.account(friend)).resident_id  # the wallet's side
         assert await lots(session, friend) == {}
         posted = await book.post(hold.id)
         assert await balance_of(session, friend) == (25, 0)
         lot = await lot_of(session, posted.id)
         assert (lot.account_id, lot.remaining) == (friend, 25)
         assert (await verify_ledger(session)).ok
+
+
+async def test_coins_never_move_between_two_residents_wallets(database, settings) -> None:  # type: ignore[no-untyped-def]
+    """A gift from one wallet to another is refused and changes nothing: coins are earned from the city and
+    spent at merchants; under Citus the two wallets would also be two shards (docs/scaling.md)."""
+    clock = Clock()
+    async with database.session() as session:
+        book, _, wallet, _ = await _setup(session, settings, clock)
+        friend = (await book.wallet(await resident(session, "13799990000"))).id
+        before = await snapshot(session)
+        gift = TransferRequest(wallet, friend, 25, "gift", "g:1")
+        for attempt in (book.transfer(gift), book.hold(gift, expires_at=clock.now + HOUR)):
+            with pytest.raises(Invalid) as refused:
+                await attempt
+            assert (refused.value.code, refused.value.status) == ("wallet_to_wallet", 422)
+        assert await snapshot(session) == before
 
 
 async def test_bad_holds_are_refused(database, settings) -> None:  # type: ignore[no-untyped-def]

@@ -95,22 +95,6 @@ async def test_reversing_a_posted_hold_restores_its_lots(database, settings) -> 
         assert (await verify_ledger(session)).ok
 
 
-async def test_reversing_a_gift_between_wallets_restores_both_sides(database, settings) -> None:  # type: ignore[no-untyped-def]
-    clock = Clock()
-    async with database.session() as session:
-        book, (a, _, _), wallet, _ = await _three_lots(session, settings, clock)
-        friend_rid = await resident(session, "13799990000")
-        await issue_one(book, friend_rid, 8, "friend")
-        friend = (await book.wallet(friend_rid)).id
-        gift = await book.transfer(TransferRequest(wallet, friend, 12, "gift", "g:1"))
-        assert (await lots(session, friend))[gift.id] == (12, 0)
-        await book.reverse(gift.id)
-        assert (await lots(session, friend))[gift.id] == (0, 0)
-        assert await balance_of(session, friend) == (8, 0)
-        assert (await lots(session, wallet))[a.id] == (30, 0)
-        assert (await verify_ledger(session)).ok
-
-
 async def test_a_reversal_cannot_be_reversed(database, settings) -> None:  # type: ignore[no-untyped-def]
     async with database.session() as session:
         book, (_, _, c), _, _ = await _three_lots(session, settings, Clock())

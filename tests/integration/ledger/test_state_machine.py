@@ -169,11 +169,15 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.funded())
     @rule(who=st.integers(0, WALLETS - 1), to=st.integers(0, WALLETS), share=shares)
     def spend(self, who: int, to: int, share: int) -> None:
-        """Pay the merchant, or (``to`` another wallet) give coins to another resident."""
+        """Pay the merchant, or (``to`` another wallet) try to give coins to another resident: refused."""
         wallet = self.payer(who)
         target = self.merchant if to == WALLETS or self.wallets[to] == wallet else self.wallets[to]
         amount = self.share_of(wallet, share)
-        self._transfer(TransferRequest(wallet, target, amount, "charge", self.key()), "charge")
+        request = TransferRequest(wallet, target, amount, "charge", self.key())
+        if target != self.merchant:
+            self.refused(self.call(lambda b: b.transfer(request)), "wallet_to_wallet")
+            return
+        self._transfer(request, "charge")
 
     def _transfer(self, request: TransferRequest, kind: str) -> None:
         def replay(book, bump: int = 0):  # type: ignore[no-untyped-def]
@@ -204,6 +208,9 @@ class LedgerMachine(RuleBasedStateMachine):
         expires = self.clock.now + dt.timedelta(hours=hours)
         allowed = self.model.can_debit(wallet, amount, self.clock.now)
         outcome = self.call(lambda b: b.hold(request, expires_at=expires))
+        if target != self.merchant:
+            self.refused(outcome, "wallet_to_wallet")
+            return
         if not allowed:
             self.refused(outcome, "insufficient_funds")
             return

@@ -40,7 +40,8 @@ async def test_fast_path_records_are_the_python_ledgers(pg_database, pg_settings
             # Both spellings of an ISO time (with and without microseconds) must hash as Python's.
             voucher = await vouchers.claim(session, settings, resident, offer, now)
             hold = await session.get(Hold, voucher.hold_id)
-            record = await session.get(IdempotencyRecord, hold.idempotency_key)
+            record = await session.get(IdempotencyRecord, (hold.idempotency_key, hold.resident_id))
+            assert hold.resident_id == resident  # the function files the hold with its resident
             request = TransferRequest(
                 hold.debit_account_id,
                 hold.credit_account_id,
@@ -97,6 +98,7 @@ async def test_a_used_ledger_key_refuses_the_charge_and_leaves_the_code_unspent(
         session.add(
             IdempotencyRecord(
                 key=f"charge:{merchant}:taken",
+                resident_id=resident,  # keys are the resident's: this one is the paying resident's
                 fingerprint="0" * 64,
                 operation="transfer",
                 created_at=utcnow(),

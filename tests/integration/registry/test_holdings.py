@@ -179,7 +179,10 @@ async def test_an_action_is_in_one_batch_ever(database, settings, registry) -> N
     async with database.session() as session:
         batch = await issued_batch(session, settings, registry, sessions=6, share="0.1")
         action_id = (await manifest_rows(session, batch.id))[0][0]
-        twice = BatchAction(action_id=action_id, batch_id=batch.id, grams=1, params_hash="x")
+        resident_id = (await session.get(Action, action_id)).resident_id
+        twice = BatchAction(
+            action_id=action_id, resident_id=resident_id, batch_id=batch.id, grams=1, params_hash="x"
+        )
         async with session.begin_nested() as savepoint:
             session.add(twice)
             with pytest.raises(IntegrityError):
