@@ -4,9 +4,9 @@ The partition key is the id. On PostgreSQL each of these ids is ``tanbi_month_ke
 (migration 0022): the month the row was recorded in, counted from January 2000 and shifted 40 bits left,
 plus the table's sequence. So ``PARTITION BY RANGE (id)`` is a partition per month, and every primary key
 already held the partition key (since the Citus keys of migrations 0024 and 0025, ``(id, resident_id)`` or
-``(id, event_id)``). What had to move is uniqueness across months (a source key, an idempotency key, a partner's event
-id), which a partitioned table can only enforce per partition: small key tables hold it (``action_keys``,
-``transfer_keys``, ``partner_event_keys``).
+``(id, event_id)``). What had to move is uniqueness across months (a source key, an idempotency key, a
+partner's event id), which a partitioned table can only enforce per partition: small key tables hold it
+(``action_keys``, ``action_sources``, ``transfer_keys``, ``partner_event_keys``).
 
 Rows recorded before the migration keep their small ids in the ``<table>_legacy`` partition, which is the
 old table itself, attached without a copy. SQLite (the embedded default) is not partitioned; it has the key

@@ -150,7 +150,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the original request with this key is still in progress",
     ),
     "same_account": ("付款与收款账户不能相同", "debit and credit accounts must differ"),
-    "wallet_to_wallet": ("碳币不能在居民之间转让", "coins do not move from one resident's wallet to another's"),
+    "wallet_to_wallet": (
+        "碳币不能在居民之间转让",
+        "coins do not move from one resident's wallet to another's",
+    ),
     "invalid_amount": ("金额须为正整数个碳币", "the amount must be a whole number of coins"),
     "invalid_idempotency_key": ("幂等键长度无效", "the idempotency key's length is not valid"),
     "reserved_idempotency_key": ("该幂等键前缀为系统保留", "this idempotency key prefix is reserved"),
