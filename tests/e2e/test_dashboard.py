@@ -360,7 +360,8 @@ def test_on_a_phone_nothing_overlaps_or_is_clipped(
         }))"""
     )
     for name, (shown, categories) in labels.items():
-        assert shown == categories, name
+        # Just after midnight on the first of a month this month has no district yet: an empty axis.
+        assert shown == (categories if categories > 0 else 0), name
     assert drawn(page, "coins")["series"][0]["data"] == [
         api["summary"]["coins"][k] for k in ("issued", "redeemed", "expired", "donated", "outstanding")
     ]

@@ -31,7 +31,8 @@ class Screen:
 
 async def _resident(client, database, settings, registry, bearer) -> dict[str, str]:  # type: ignore[no-untyped-def]
     today = utcnow().astimezone(settings.zone).date()
-    days = [today - dt.timedelta(days=n) for n in (1, 8, 15, 22)]
+    # Today too: on the first of a month (or a year) the home screen's month and the report's year hold it.
+    days = [today - dt.timedelta(days=n) for n in (0, 1, 8, 15, 22)]
     async with database.session() as session:
         resident = await trips(session, settings, registry, "jinhu", days)
         offer = await approved_offer(session, await new_merchant(session, "青城茶社"), price=10, stock=5)
