@@ -114,6 +114,30 @@ async def test_one_paycode_used_twice_at_once_charges_once(pg_committed, pg_sett
         assert await balance(session, f"wallet:{resident}") == (93, 0)
 
 
+async def test_one_merchant_key_for_many_customers_at_once_is_one_charge(pg_committed, pg_settings) -> None:  # type: ignore[no-untyped-def]
+    """Charges are unique per (merchant, key, resident) since the Citus keys (migration 0024); a key reused
+    for other customers' pay-codes is still one charge: the rest are refused and pay nothing."""
+    async with pg_committed.session() as session:
+        merchant = await new_merchant(session)
+        residents = [await funded_resident(session, pg_settings, 100) for _ in range(8)]
+        codes = [(await paycodes.issue_paycode(session, pg_settings, r, utcnow())).code for r in residents]
+        await session.commit()
+    outcomes = await asyncio.gather(
+        *(
+            _attempt(
+                pg_committed,
+                lambda s, code=code: paycodes.charge(s, pg_settings, merchant, code, 9, "one-key", utcnow()),
+            )
+            for code in codes
+        )
+    )
+    assert sorted(outcomes) == ["idempotency_conflict"] * 7 + ["ok"]
+    async with pg_committed.session() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Charge)) == 1
+        paid = [await balance(session, f"wallet:{r}") for r in residents]
+        assert sorted(paid) == [(91, 0)] + [(100, 0)] * 7
+
+
 async def test_one_key_retried_at_once_is_one_charge(pg_committed, pg_settings) -> None:  # type: ignore[no-untyped-def]
     async with pg_committed.session() as session:
         merchant = await new_merchant(session)
