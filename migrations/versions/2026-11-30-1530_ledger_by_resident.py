@@ -71,18 +71,18 @@ TRANSFER_KEYS = (
     "(SELECT t.resident_id FROM transfers t WHERE t.id = transfer_keys.transfer_id)"
 )
 
-# Primary keys on PostgreSQL: table -> columns.
+# table -> its primary key before this migration; after it, on PostgreSQL, (that column, resident_id).
 PRIMARY_KEYS = {
-    "accounts": "id, resident_id",
-    "charges": "id, resident_id",
-    "donations": "id, resident_id",
-    "holds": "id, resident_id",
-    "idempotency_records": "key, resident_id",
-    "lot_allocations": "id, resident_id",
-    "lots": "id, resident_id",
-    "transfer_keys": "idempotency_key, resident_id",
-    "transfers": "id, resident_id",
-    "vouchers": "id, resident_id",
+    "accounts": "id",
+    "charges": "id",
+    "donations": "id",
+    "holds": "id",
+    "idempotency_records": "key",
+    "lot_allocations": "id",
+    "lots": "id",
+    "transfer_keys": "idempotency_key",
+    "transfers": "id",
+    "vouchers": "id",
 }
 # (table, old unique's columns, new unique's columns).
 UNIQUES = (
@@ -153,9 +153,10 @@ SQLITE_KEY_TRIGGER = """CREATE TRIGGER transfer_keys AFTER INSERT ON transfers B
         INSERT INTO transfer_keys (idempotency_key, resident_id, transfer_id, reverses_id, hold_id)
         VALUES (NEW.idempotency_key, NEW.resident_id, NEW.id, NEW.reverses_id, NEW.hold_id);
     END"""
+# What migration 0022's *_keys_fixed triggers guard of the two tables; this migration adds resident_id.
 FIXED = {
-    "transfers": "id, idempotency_key, reverses_id, hold_id, resident_id",
-    "transfer_keys": "idempotency_key, transfer_id, reverses_id, hold_id, resident_id",
+    "transfers": "id, idempotency_key, reverses_id, hold_id",
+    "transfer_keys": "idempotency_key, transfer_id, reverses_id, hold_id",
 }
 FIXED_MESSAGE = "rows are never deleted nor their keys changed: the key tables rely on it"
 
@@ -389,10 +390,8 @@ def _upgrade_postgres() -> None:
         op.alter_column(table, "resident_id", nullable=False)
     for table, column, referred, _ in (*JOINED, *DROPPED):
         op.drop_constraint(_fk(table, column, referred), table, type_="foreignkey")
-    for table, columns in PRIMARY_KEYS.items():
-        op.execute(
-            f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})"
-        )
+    for table, key in PRIMARY_KEYS.items():
+        _primary_key(table, f"{key}, resident_id")
     for table, old, new in UNIQUES:
         op.drop_constraint(_uq(table, old), table, type_="unique")
         op.create_unique_constraint(_uq(table, new), table, list(new))
@@ -405,12 +404,7 @@ def _upgrade_postgres() -> None:
             [referred_column, "resident_id"],
         )
     bind.exec_driver_sql(KEY_TRIGGER)
-    for table, columns in FIXED.items():
-        op.execute(f"DROP TRIGGER {table}_keys_fixed ON {table}")
-        op.execute(
-            f"CREATE TRIGGER {table}_keys_fixed BEFORE DELETE OR UPDATE OF {columns} ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION tanbi_keys_fixed()"
-        )
+    _refix(postgres=True, resident=True)
     for body in (ACCOUNT, CHARGE, CLAIM):
         bind.exec_driver_sql(body)  # verbatim: the bodies contain ":r", not bind parameters
 
@@ -463,12 +457,7 @@ def _upgrade_sqlite() -> None:
                 )
     op.execute("DROP TRIGGER transfer_keys")
     op.execute(SQLITE_KEY_TRIGGER)
-    for table, columns in FIXED.items():
-        op.execute(f"DROP TRIGGER {table}_keys_fixed_update")
-        op.execute(
-            f"CREATE TRIGGER {table}_keys_fixed_update BEFORE UPDATE OF {columns} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table}: {FIXED_MESSAGE}'); END"
-        )
+    _refix(postgres=False, resident=True)
 
 
 def _sqlite_keys(batch: Any, table: str) -> None:
@@ -479,7 +468,7 @@ def _sqlite_keys(batch: Any, table: str) -> None:
         batch.create_unique_constraint(_uq(table, new), list(new))
     if table in ("transfer_keys", "idempotency_records"):
         batch.drop_constraint(f"pk_{table}", type_="primary")
-        batch.create_primary_key(f"pk_{table}", [c.strip() for c in PRIMARY_KEYS[table].split(",")])
+        batch.create_primary_key(f"pk_{table}", [PRIMARY_KEYS[table], "resident_id"])
     if table in ROWID_TWINS:
         batch.create_unique_constraint(_uq(table, ("id", "resident_id")), ["id", "resident_id"])
 
@@ -499,23 +488,15 @@ def _downgrade_postgres() -> None:
     )
     bind.exec_driver_sql(previous["charge"].CHARGE)
     bind.exec_driver_sql(previous["claim"].CLAIM.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
-    for table, columns in FIXED.items():
-        op.execute(f"DROP TRIGGER {table}_keys_fixed ON {table}")
-        op.execute(
-            f"CREATE TRIGGER {table}_keys_fixed BEFORE DELETE OR UPDATE OF {columns.removesuffix(', resident_id')} "
-            f"ON {table} FOR EACH ROW EXECUTE FUNCTION tanbi_keys_fixed()"
-        )
+    _refix(postgres=True, resident=False)
     bind.exec_driver_sql(KEY_TRIGGER.replace("resident_id, ", ""))
     for table, column, referred, _ in JOINED:
         op.drop_constraint(_fk(table, column, referred), table, type_="foreignkey")
     for table, old, new in UNIQUES:
         op.drop_constraint(_uq(table, new), table, type_="unique")
         op.create_unique_constraint(_uq(table, old), table, list(old))
-    for table, columns in PRIMARY_KEYS.items():
-        first = columns.removesuffix(", resident_id")
-        op.execute(
-            f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY ({first})"
-        )
+    for table, key in PRIMARY_KEYS.items():
+        _primary_key(table, key)
     for table, column, referred, referred_column in (*JOINED, *DROPPED):
         op.create_foreign_key(_fk(table, column, referred), table, referred, [column], [referred_column])
     for table in WITH_RESIDENT:
@@ -526,12 +507,7 @@ def _downgrade_postgres() -> None:
 def _downgrade_sqlite() -> None:
     op.execute("DROP TRIGGER transfer_keys")
     op.execute(SQLITE_KEY_TRIGGER.replace("NEW.resident_id, ", "").replace("resident_id, ", ""))
-    for table, columns in FIXED.items():
-        op.execute(f"DROP TRIGGER {table}_keys_fixed_update")
-        op.execute(
-            f"CREATE TRIGGER {table}_keys_fixed_update BEFORE UPDATE OF {columns.removesuffix(', resident_id')} "
-            f"ON {table} BEGIN SELECT RAISE(ABORT, '{table}: {FIXED_MESSAGE}'); END"
-        )
+    _refix(postgres=False, resident=False)
     for table in ("actions", "charges", "donations", "vouchers", *WITH_RESIDENT):
         with _sqlite_batch(table) as batch:
             for _, column, referred, _ in (j for j in JOINED if j[0] == table):
@@ -543,11 +519,35 @@ def _downgrade_sqlite() -> None:
                 batch.drop_constraint(_uq(table, ("id", "resident_id")), type_="unique")
             if table in ("transfer_keys", "idempotency_records"):
                 batch.drop_constraint(f"pk_{table}", type_="primary")
-                batch.create_primary_key(f"pk_{table}", [PRIMARY_KEYS[table].split(",")[0]])
+                batch.create_primary_key(f"pk_{table}", [PRIMARY_KEYS[table]])
             if table in WITH_RESIDENT:
                 batch.drop_column("resident_id")
             for _, column, referred, referred_column in (j for j in (*JOINED, *DROPPED) if j[0] == table):
                 batch.create_foreign_key(_fk(table, column, referred), referred, [column], [referred_column])
+
+
+def _primary_key(table: str, columns: str) -> None:
+    op.execute(
+        f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})"
+    )
+
+
+def _refix(*, postgres: bool, resident: bool) -> None:
+    """Migration 0022's ``*_keys_fixed`` triggers of the two tables again, guarding resident_id or not."""
+    for table, columns in FIXED.items():
+        guarded = f"{columns}, resident_id" if resident else columns
+        if postgres:
+            op.execute(f"DROP TRIGGER {table}_keys_fixed ON {table}")
+            op.execute(
+                f"CREATE TRIGGER {table}_keys_fixed BEFORE DELETE OR UPDATE OF {guarded} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION tanbi_keys_fixed()"
+            )
+            continue
+        op.execute(f"DROP TRIGGER {table}_keys_fixed_update")
+        op.execute(
+            f"CREATE TRIGGER {table}_keys_fixed_update BEFORE UPDATE OF {guarded} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table}: {FIXED_MESSAGE}'); END"
+        )
 
 
 def _fk(table: str, column: str, referred: str) -> str:

@@ -203,7 +203,7 @@ def violations(
     tables = {c.table for c in by_table.values()}
     found = [f"{t}: not in the plan" for t in sorted(tables - plan.keys())]
     found += [f"{t}: planned but not in the schema" for t in sorted(plan.keys() - tables)]
-    found += _column_problems(plan, by_table)
+    found += _column_problems({t: p for t, p in plan.items() if t in tables}, by_table)
     for constraint in constraints:
         if constraint.table in plan:
             found += _constraint_problems(plan, constraint)
@@ -211,10 +211,11 @@ def violations(
 
 
 def _column_problems(plan: Mapping[str, Placement], columns: Mapping[tuple[str, str], Column]) -> list[str]:
+    """The distribution columns of the tables of ``plan`` (each in the schema): present, typed, not null."""
     found: list[str] = []
     types: dict[str, set[str]] = defaultdict(set)
     for table, placement in plan.items():
-        if not isinstance(placement, Distributed) or not any(t == table for t, _ in columns):
+        if not isinstance(placement, Distributed):
             continue
         column = columns.get((table, placement.column))
         if column is None:

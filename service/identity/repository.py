@@ -23,9 +23,6 @@ class IdentityRepository:
         stmt = sa.select(Resident).join(ResidentLogin, ResidentLogin.resident_id == Resident.id)
         return await self.session.scalar(stmt.where(ResidentLogin.hash == login_hash))
 
-    async def resident_by_phone_hash(self, phone_hash: str) -> Resident | None:
-        return await self.resident_by_login(phone_hash)
-
     async def ensure_resident_by_phone_hash(self, phone_hash: str, now: dt.datetime) -> Resident:
         """The resident with this phone hash, created if new (safe when two sign-ins race)."""
         return await self._ensure(phone_hash, Resident(phone_hash=phone_hash, created_at=now))
